@@ -1,0 +1,1 @@
+"""The evaluation harness: suite -> plan -> generate -> score -> aggregate -> report."""

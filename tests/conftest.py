@@ -1,0 +1,53 @@
+"""Shared fixtures: the tiny SkyReels checkpoint is built once per test session, generators load once."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def skyreels_cache(tmp_path_factory) -> Path:
+    """Point every built fixture (tiny checkpoint, smoke images) at one cache folder for the session."""
+    cache = Path(os.environ.get("SKYREELS_TEST_CACHE") or tmp_path_factory.mktemp("skyreels-cache"))
+    os.environ["SKYREELS_CACHE"] = str(cache)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def tiny_root(skyreels_cache) -> Path:
+    from skyreels.tiny import ensure_tiny_checkpoint
+
+    return ensure_tiny_checkpoint()
+
+
+@pytest.fixture(scope="session")
+def tiny_settings():
+    from skyreels.generate import TINY_SIZE
+    from skyreels.recipe import GenerationSettings
+
+    return GenerationSettings(**TINY_SIZE)
+
+
+def _load(task: str, settings):
+    from skyreels.pipeline import ModelSpec, SkyReelsGenerator
+
+    return SkyReelsGenerator.load(ModelSpec(task=task, base="tiny", transformer="tiny", device="cpu"), settings)
+
+
+@pytest.fixture(scope="session")
+def t2v(tiny_root, tiny_settings):
+    return _load("t2v", tiny_settings)
+
+
+@pytest.fixture(scope="session")
+def i2v(tiny_root, tiny_settings):
+    return _load("i2v", tiny_settings)
+
+
+@pytest.fixture(scope="session")
+def load_generator(tiny_root):
+    return _load
