@@ -1,0 +1,39 @@
+"""The built-in SkyReels V1 generator as a harness adapter."""
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from skyreels.pipeline import ModelSpec, SkyReelsGenerator
+from skyreels.recipe import GenerationSettings
+
+SETTINGS = {f.name for f in fields(GenerationSettings)}
+WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
+
+
+def split_config(config: dict, task: str) -> tuple[ModelSpec, GenerationSettings]:
+    """Generator config -> (which weights, which pixel settings); unknown keys are refused."""
+    unknown = set(config) - SETTINGS - set(WEIGHTS) - {"name", "device", "offline"}
+    if unknown:
+        raise ValueError(f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
+                         f"{', '.join(sorted(SETTINGS | set(WEIGHTS)))}")
+    spec = ModelSpec(task=task, device=config.get("device", "auto"),
+                     **{k: config[k] for k in WEIGHTS if config.get(k) is not None})
+    return spec, GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
+
+
+class SkyReelsAdapter:
+    def __init__(self, config: dict, task: str):
+        spec, settings = split_config(config, task)
+        self.generator = SkyReelsGenerator.load(spec, settings, offline=config.get("offline"))
+
+    def generate(self, item, unit, out_path: Path) -> dict:
+        info = self.generator.generate(item.prompt, seed=unit.seed, out_path=out_path, image=item.image)
+        return {k: getattr(info, k) for k in ("frames", "fps", "width", "height", "seconds",
+                                              "peak_rss_bytes", "peak_gpu_bytes")}
+
+    def describe(self) -> dict:
+        return self.generator.describe()
+
+    def close(self) -> None:
+        self.generator.close()

@@ -1,0 +1,16 @@
+"""Run shards one after another in this process."""
+from __future__ import annotations
+
+import traceback
+
+from .outcome import ShardOutcome
+
+
+def run_local(workers: list, config: dict, folder) -> list[ShardOutcome]:
+    outcomes = []
+    for worker in workers:
+        try:
+            outcomes.append(ShardOutcome(worker.shard, True, worker()))
+        except Exception as err:
+            outcomes.append(ShardOutcome(worker.shard, False, error=f"{err}\n{traceback.format_exc()}"))
+    return outcomes

@@ -1,0 +1,97 @@
+"""Append-only JSONL manifests, one per shard: a unit is done only once its line exists and its file's sha256 matches.
+
+Each line is written with a single ``write`` + fsync after the video has been renamed into place, so a
+crash leaves either no line (the unit is redone) or a complete one. A torn last line (kill -9 during
+the write) is ignored when reading and sealed with a newline before the next append.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .atomic import sha256_file
+
+MANIFEST_DIR = "manifests"
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    """One manifest line: a unit that was generated (``status="done"``) or that failed."""
+
+    key: str
+    item_id: str
+    index: int
+    seed: int
+    status: str
+    video: str | None = None  # relative to the run directory
+    sha256: str | None = None
+    frames: int | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    peak_rss_bytes: int | None = None
+    peak_gpu_bytes: int | None = None
+    error: str | None = None
+    host: str = ""
+    slurm_job_id: str | None = None
+    slurm_array_task_id: str | None = None
+    time: float = 0.0
+
+    @staticmethod
+    def environment() -> dict:
+        return {"host": socket.gethostname(), "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+                "slurm_array_task_id": os.environ.get("SLURM_ARRAY_TASK_ID")}
+
+
+def manifest_path(run_dir: Path, shard: int, n_shards: int) -> Path:
+    return Path(run_dir) / MANIFEST_DIR / f"shard-{shard:05d}-of-{n_shards:05d}.jsonl"
+
+
+def append_record(path: Path, record: GenerationRecord) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+    with open(path, "ab+") as f:
+        if f.tell():
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":  # seal a torn line left by a killed writer
+                f.write(b"\n")
+        f.write(line.encode())
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_records(run_dir: Path) -> list[GenerationRecord]:
+    """Every complete line of every manifest of the run, in file order."""
+    records = []
+    for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            try:
+                records.append(GenerationRecord(**json.loads(line)))
+            except (json.JSONDecodeError, TypeError):
+                continue  # a torn line from a killed writer
+    return records
+
+
+def latest_by_key(records: list[GenerationRecord]) -> dict[str, GenerationRecord]:
+    latest: dict[str, GenerationRecord] = {}
+    for record in records:
+        if record.status == "done" or latest.get(record.key, record).status != "done":
+            latest[record.key] = record
+    return latest
+
+
+def done_records(run_dir: Path, verify: bool = True) -> dict[str, GenerationRecord]:
+    """Units whose video exists with the recorded sha256 (``verify=False`` trusts the manifest)."""
+    done = {}
+    for key, record in latest_by_key(read_records(run_dir)).items():
+        if record.status != "done":
+            continue
+        path = Path(run_dir) / record.video
+        if verify and not (path.is_file() and sha256_file(path) == record.sha256):
+            continue
+        done[key] = record
+    return done

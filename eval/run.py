@@ -1,0 +1,61 @@
+"""The harness entry point: ``python -m eval.run +suite=<name> [overrides]``.
+
+Stages read and write files under the run directory, so rerunning the same command resumes.
+Nothing heavy (torch, diffusers, vbench) is imported here; stages import what they need.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from eval.errors import HarnessError
+
+STAGES = ("generate",)
+
+
+def run(cfg: DictConfig) -> Path:
+    from eval.lock import run_lock
+    from eval.plan import GeneratorSpec, Plan, run_dir_for, write_or_check_plan
+    from eval.suites import load_suite
+
+    if "suite" not in cfg:
+        raise HarnessError("no suite given; add +suite=NAME (smoke, smoke_t2v, vbench_t2v, vbench_i2v, "
+                           "or custom with suite.path=FILE)")
+    unknown = [s for s in cfg.run.stages if s not in STAGES]
+    if unknown:
+        raise HarnessError(f"unknown stage(s) {', '.join(unknown)}; run.stages takes {', '.join(STAGES)}")
+    generator_cfg = OmegaConf.to_container(cfg.generator, resolve=True)
+    suite_options = OmegaConf.to_container(cfg.suite, resolve=True)
+    name = suite_options.pop("name")
+    if name == "vbench_i2v" and not suite_options.get("ratio") and "width" in generator_cfg:
+        from eval.suites.vbench_i2v import ratio_for
+
+        suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])
+    suite = load_suite(name, **suite_options)
+    spec = GeneratorSpec.from_config(generator_cfg)
+    run_dir = Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)
+    with run_lock(run_dir):
+        plan = write_or_check_plan(run_dir, Plan.build(suite, spec, int(cfg.run.base_seed)))
+        print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
+              f"generator {spec.name} {spec.fingerprint})")
+        if "generate" in cfg.run.stages:
+            from eval.stages import generate_stage
+
+            generate_stage(run_dir, plan, cfg, generator_cfg)
+    return run_dir
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+def main(cfg: DictConfig) -> None:
+    try:
+        run(cfg)
+    except HarnessError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The generate shard worker: load the generator once, then make every unit of the shard not yet done.
+
+It is a submitit ``Checkpointable``: on preemption or timeout SLURM requeues it with the same arguments
+and it resumes from the manifests (finished units are never redone).
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import submitit
+
+from eval.atomic import sha256_file
+from eval.errors import HarnessError
+from eval.manifest import GenerationRecord, append_record, done_records, manifest_path
+from eval.plan import load_plan
+
+VIDEO_DIR = "videos"
+
+
+class ShardFailed(HarnessError):
+    """Some units of a shard failed; each failure is in the manifest with its traceback."""
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    shard: int
+    done: int
+    skipped: int
+    failed: int
+    seconds: float
+
+
+class GenerateShard(submitit.helpers.Checkpointable):
+    def __init__(self, run_dir: str, shard: int, n_shards: int, execution: dict | None = None,
+                 progress: bool = False):
+        self.run_dir, self.shard, self.n_shards = run_dir, shard, n_shards
+        self.execution = execution or {}
+        self.progress = progress
+
+    def __call__(self) -> ShardResult:
+        from eval.generators import load_generator
+
+        start = time.perf_counter()
+        run_dir = Path(self.run_dir)
+        plan = load_plan(run_dir)
+        units = plan.shard(self.shard, self.n_shards)
+        done = done_records(run_dir)
+        todo = [u for u in units if u.key not in done]
+        if not todo:
+            return ShardResult(self.shard, 0, len(units), 0, time.perf_counter() - start)
+        manifest = manifest_path(run_dir, self.shard, self.n_shards)
+        items = plan.items
+        generator = load_generator({**plan.generator.config, **self.execution}, plan.suite.task)
+        failed = 0
+        try:
+            for unit in _progress(todo, self.progress, f"shard {self.shard}"):
+                failed += not self._make(generator, run_dir, manifest, items[unit.item_id], unit)
+        finally:
+            generator.close()
+        result = ShardResult(self.shard, len(todo) - failed, len(units) - len(todo), failed,
+                             time.perf_counter() - start)
+        if failed:
+            raise ShardFailed(f"shard {self.shard}: {failed} of {len(todo)} units failed; see {manifest} "
+                              "(status=failed lines carry the tracebacks); rerun to retry them")
+        return result
+
+    @staticmethod
+    def _make(generator, run_dir: Path, manifest: Path, item, unit) -> bool:
+        rel = f"{VIDEO_DIR}/{unit.key}.mp4"
+        base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed,
+                    **GenerationRecord.environment())
+        try:
+            info = generator.generate(item, unit, run_dir / rel)
+            record = GenerationRecord(**base, status="done", video=rel, sha256=sha256_file(run_dir / rel),
+                                      time=time.time(), **info)
+        except Exception as err:  # recorded for this unit; the loop goes on
+            append_record(manifest, GenerationRecord(
+                **base, status="failed", time=time.time(),
+                error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+            return False
+        append_record(manifest, record)  # the completion marker, written last
+        return True
+
+
+def _progress(units, enabled: bool, desc: str):
+    if not enabled:
+        return units
+    from tqdm import tqdm
+
+    return tqdm(units, desc=desc, unit="video")
