@@ -52,6 +52,10 @@ class GenerateShard(submitit.helpers.Checkpointable):
         if not todo:
             return ShardResult(self.shard, 0, len(units), 0, time.perf_counter() - start)
         manifest = manifest_path(run_dir, self.shard, self.n_shards)
+        (run_dir / VIDEO_DIR).mkdir(exist_ok=True)
+        for unit in todo:  # temp files of a worker killed mid-write (only this shard's units)
+            for stale in (run_dir / VIDEO_DIR).glob(f".{unit.key}.*"):
+                stale.unlink()
         items = plan.items
         generator = load_generator({**plan.generator.config, **self.execution}, plan.suite.task)
         failed = 0

@@ -1,0 +1,284 @@
+"""VBench / VBench-I2V scores from per-dimension raw values, with bootstrap confidence intervals.
+
+Public API:
+
+- ``aggregate(raw, benchmark)``: raw per-dimension fractions (as in VBench's result JSON, e.g.
+  0.9623) -> ``Aggregate`` with raw and normalised values, group scores and Total (fractions).
+  A missing dimension (absent or ``None``) is never scored as 0, unlike VBench's own scripts:
+  its group and Total are ``None`` and the result is partial (``complete`` is False).
+- ``bootstrap(records, benchmark, reducers=...)``: per-prompt records per dimension -> seeded
+  percentile confidence intervals for each dimension's raw value, each group and Total.
+- ``percent(x)``: a fraction as percent, for presentation.
+- CLI: ``python -m eval.aggregate --benchmark {vbench,vbench_i2v} RAW.json [--json]``.
+
+Formulas and constants: ``eval.vbench_constants``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from numbers import Real
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from eval.errors import HarnessError
+from eval.vbench_constants import BENCHMARKS, DIMENSIONS, Benchmark
+
+Reducer = Callable[[Sequence[Any]], float]
+"""Per-prompt records of one dimension -> that dimension's raw aggregate (a fraction)."""
+
+
+class AggregateError(HarnessError):
+    """Raw values or per-prompt records that cannot be scored."""
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A benchmark's scores. Every value is a fraction; ``None`` where it cannot be computed.
+
+    ``raw`` and ``normalised`` hold every dimension of the benchmark (``None`` where absent).
+    ``missing`` lists the absent dimensions that a group needs; their groups and Total are None.
+    """
+
+    benchmark: str
+    formula: str
+    raw: Mapping[str, float | None]
+    normalised: Mapping[str, float | None]
+    groups: Mapping[str, float | None]
+    total: float | None
+    missing: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when every group and Total could be computed."""
+        return not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        return {"benchmark": self.benchmark, "formula": self.formula,
+                "complete": self.complete, "missing": list(self.missing),
+                "raw": dict(self.raw), "normalised": dict(self.normalised),
+                "groups": dict(self.groups), "total": self.total}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval, as fractions."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Point estimate plus percentile intervals (``None`` where the point value is ``None``)."""
+
+    point: Aggregate
+    raw: Mapping[str, Interval]
+    groups: Mapping[str, Interval | None]
+    total: Interval | None
+    level: float
+    n_resamples: int
+    seed: int
+
+
+def percent(value: float | None) -> float | None:
+    """A fraction as percent (``0.8161 -> 81.61``); ``None`` stays ``None``."""
+    return None if value is None else 100.0 * value
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The benchmark called ``name``, or an error listing the known ones."""
+    try:
+        return BENCHMARKS[name]
+    except KeyError:
+        raise AggregateError(f"unknown benchmark {name!r}; use one of "
+                             f"{', '.join(BENCHMARKS)}") from None
+
+
+def _check_known(dims: Sequence[str], bench: Benchmark) -> None:
+    unknown = [d for d in dims if d not in bench.dimensions]
+    if unknown:
+        raise AggregateError(f"unknown {bench.name} dimension(s) {', '.join(map(repr, unknown))}; "
+                             f"known: {', '.join(bench.dimensions)}")
+
+
+def _checked(dim: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise AggregateError(f"dimension {dim!r}: raw value {value!r} is not a number; "
+                             "pass a fraction (e.g. 0.9623) or null for a missing dimension")
+    value = float(value)
+    if not math.isfinite(value):
+        raise AggregateError(f"dimension {dim!r}: raw value is {value}; fix the scoring run that "
+                             "produced it, or pass null to mark the dimension missing")
+    if not 0.0 <= value <= 1.0:
+        raise AggregateError(f"dimension {dim!r}: raw value {value} is outside [0, 1]; pass "
+                             "fractions as VBench's result JSON has them (96.23% -> 0.9623)")
+    return value
+
+
+def _weighted_mean(dims: Sequence[str], normalised: Mapping[str, float | None]) -> float | None:
+    if any(normalised[d] is None for d in dims):
+        return None
+    weights = [DIMENSIONS[d].weight for d in dims]
+    return sum(w * normalised[d] for w, d in zip(weights, dims)) / sum(weights)
+
+
+def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench") -> Aggregate:
+    """Score raw per-dimension fractions with ``benchmark``'s formula (see module docstring)."""
+    bench = get_benchmark(benchmark)
+    _check_known(list(raw), bench)
+    values = {d: _checked(d, raw.get(d)) for d in bench.dimensions}
+    normalised = {d: None if v is None else DIMENSIONS[d].normalise(v) for d, v in values.items()}
+    groups = {g: _weighted_mean(dims, normalised) for g, dims in bench.groups.items()}
+    total = None
+    if all(s is not None for s in groups.values()):
+        weights = bench.group_weights
+        total = sum(weights[g] * s for g, s in groups.items()) / sum(weights.values())
+    return Aggregate(bench.name, bench.formula, values, normalised, groups, total,
+                     tuple(d for d in bench.scored if values[d] is None))
+
+
+def mean(records: Sequence[Any]) -> float:
+    """The default reducer: the mean of per-prompt raw values (one number per prompt)."""
+    values = np.asarray(records, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"mean needs one number per prompt, got records of shape {values.shape}")
+    return float(values.mean())
+
+
+def _reduce(dim: str, reducer: Reducer, records: Sequence[Any]) -> float:
+    try:
+        return reducer(records)
+    except (TypeError, ValueError) as exc:
+        raise AggregateError(f"dimension {dim!r}: reducer {getattr(reducer, '__name__', reducer)} "
+                             f"failed on its per-prompt records ({exc}); pass per-prompt numbers, "
+                             "or a reducer for these records") from exc
+
+
+def _interval(values: Sequence[float | None], level: float) -> Interval | None:
+    if any(v is None for v in values):
+        return None
+    tail = 100.0 * (1.0 - level) / 2.0
+    low, high = np.percentile(np.asarray(values, dtype=float), [tail, 100.0 - tail])
+    return Interval(float(low), float(high))
+
+
+def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *,
+              reducers: Mapping[str, Reducer] | None = None, n_resamples: int = 1000,
+              seed: int = 0, level: float = 0.95) -> Bootstrap:
+    """Percentile bootstrap over prompts, independently per dimension.
+
+    ``records`` maps a dimension to its per-prompt records (prompt sets may differ between
+    dimensions). ``reducers`` maps a dimension to the function that turns records into its raw
+    value (default ``mean``). Each replicate resamples every dimension's prompts with
+    replacement, reduces them, and scores the replicate through ``aggregate``. One
+    ``numpy.random.Generator(seed)`` draws every replicate, in the benchmark's dimension order,
+    so a fixed seed gives identical intervals.
+    """
+    bench = get_benchmark(benchmark)
+    _check_known(list(records), bench)
+    reducers = dict(reducers or {})
+    stray = [d for d in reducers if d not in records]
+    if stray:
+        raise AggregateError(f"reducer given for {', '.join(map(repr, stray))} but no per-prompt "
+                             "records; pass records for it or drop the reducer")
+    empty = [d for d, recs in records.items() if len(recs) == 0]
+    if empty:
+        raise AggregateError(f"no per-prompt records for {', '.join(map(repr, empty))}; "
+                             "drop the dimension (it becomes missing) or score its prompts")
+    if n_resamples < 1:
+        raise AggregateError(f"n_resamples={n_resamples}; it must be at least 1")
+    if not 0.0 < level < 1.0:
+        raise AggregateError(f"level={level}; it must lie strictly between 0 and 1 (e.g. 0.95)")
+
+    dims = [d for d in bench.dimensions if d in records]
+    seqs = {d: list(records[d]) for d in dims}
+    reducer_of = {d: reducers.get(d, mean) for d in dims}
+    point = aggregate({d: _reduce(d, reducer_of[d], seqs[d]) for d in dims}, bench.name)
+
+    rng = np.random.default_rng(seed)
+    replicates = []
+    for _ in range(n_resamples):
+        sample = {}
+        for d in dims:
+            idx = rng.integers(0, len(seqs[d]), size=len(seqs[d]))
+            sample[d] = _reduce(d, reducer_of[d], [seqs[d][i] for i in idx])
+        replicates.append(aggregate(sample, bench.name))
+
+    return Bootstrap(
+        point=point,
+        raw={d: _interval([r.raw[d] for r in replicates], level) for d in dims},
+        groups={g: _interval([r.groups[g] for r in replicates], level) for g in bench.groups},
+        total=_interval([r.total for r in replicates], level),
+        level=level, n_resamples=n_resamples, seed=seed)
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    """Raw values from ``{dim: fraction}`` or VBench's ``{dim: [aggregate, [per-video...]]}``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AggregateError(f"cannot read {path}: {exc.strerror}; pass the path of a raw-score "
+                             "JSON file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AggregateError(f"{path} is not valid JSON ({exc}); pass {{dim: fraction}} or "
+                             "VBench's result JSON") from None
+    if not isinstance(data, dict):
+        raise AggregateError(f"{path} holds a JSON {type(data).__name__}; expected an object "
+                             "{dim: fraction} or VBench's {dim: [aggregate, [per-video...]]}")
+    return {dim: _aggregate_value(path, dim, value) for dim, value in data.items()}
+
+
+def _aggregate_value(path: Path, dim: str, value: Any) -> Any:
+    if isinstance(value, list):
+        if len(value) == 2 and isinstance(value[1], list):
+            return value[0]
+        raise AggregateError(f"{path}: {dim!r} is a list but not VBench's "
+                             "[aggregate, [per-video results]]; fix or regenerate the file")
+    return value
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{percent(value):.2f}"
+
+
+def format_table(result: Aggregate) -> str:
+    """A plain-text table of ``result`` in percent with 2 decimals ('-' where absent)."""
+    width = max(map(len, result.raw)) + 2
+    lines = [f"{result.benchmark} (formula {result.formula}), percent",
+             f"{'dimension':<{width}}{'raw':>8}{'normalised':>12}"]
+    lines += [f"{d:<{width}}{_fmt(v):>8}{_fmt(result.normalised[d]):>12}"
+              for d, v in result.raw.items()]
+    lines += [f"{g:<{width}}{_fmt(s):>8}" for g, s in result.groups.items()]
+    lines.append(f"{'total':<{width}}{_fmt(result.total):>8}")
+    if not result.complete:
+        lines.append(f"partial: missing {', '.join(result.missing)}; their groups and Total "
+                     "are not computed")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.aggregate", description=(
+        "Score VBench / VBench-I2V raw per-dimension values (fractions)."))
+    parser.add_argument("--benchmark", required=True, choices=list(BENCHMARKS))
+    parser.add_argument("raw", type=Path, help="{dim: fraction} or VBench's result JSON")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    try:
+        result = aggregate(load_raw(args.raw), args.benchmark)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_json(), indent=2) if args.json else format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
