@@ -51,3 +51,6 @@ def i2v(tiny_root, tiny_settings):
 @pytest.fixture(scope="session")
 def load_generator(tiny_root):
     return _load
+
+
+from slurm_fixtures import slurm_cluster  # noqa: E402,F401  (the local SLURM cluster, started on demand)
