@@ -43,8 +43,11 @@ class GenerationRecord:
 
     @staticmethod
     def environment() -> dict:
-        return {"host": socket.gethostname(), "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-                "slurm_array_task_id": os.environ.get("SLURM_ARRAY_TASK_ID")}
+        """Host and SLURM ids; an array task's job id is written ``<array job>_<task>`` as squeue shows it."""
+        env = os.environ
+        task = env.get("SLURM_ARRAY_TASK_ID")
+        job = f"{env['SLURM_ARRAY_JOB_ID']}_{task}" if task and env.get("SLURM_ARRAY_JOB_ID") else env.get("SLURM_JOB_ID")
+        return {"host": socket.gethostname(), "slurm_job_id": job, "slurm_array_task_id": task}
 
 
 def manifest_path(run_dir: Path, shard: int, n_shards: int) -> Path:

@@ -118,3 +118,12 @@ def test_status_reports_done_and_pending(smoke_run):
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].endswith("6/6 done, 0 failed, 0 pending")
     assert "s/video" in result.stdout and "GPU-hours" in result.stdout
+
+
+def test_submitting_process_does_not_import_torch():
+    code = ("import sys; import eval.run, eval.stages, eval.status, eval.suites, eval.generators, "
+            "eval.workers.generate, eval.launch.local, eval.launch.submitit_launch, skyreels.weights; "
+            "print(sorted(m for m in ('torch', 'diffusers', 'transformers', 'vbench') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

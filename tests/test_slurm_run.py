@@ -1,6 +1,7 @@
 """The harness on the real local SLURM cluster: arrays, scancel, requeue, and a failing task."""
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
@@ -35,23 +36,28 @@ def local_reference(tmp_path_factory, skyreels_cache):
 
 
 def test_four_shard_array_matches_local_run(slurm_cluster, local_reference, tmp_path):
-    result = run_cli("+suite=smoke", f"run.root={tmp_path}", "run.shards=4", *slurm_args(slurm_cluster))
+    result = run_cli("+suite=smoke", f"run.root={tmp_path}", "run.shards=4", "launcher.max_array_size=3",
+                     *slurm_args(slurm_cluster))
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = tmp_path / "smoke" / local_reference.name
     assert video_shas(run_dir) == video_shas(local_reference)
+    jobs = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]
+    arrays = {job.split("_")[0] for job in jobs.values()}
+    assert len(jobs) == 4 and len(arrays) == 2  # chunked below max_array_size: arrays of 3 and 1
     lines = manifest_lines(run_dir)
-    assert len({line["slurm_job_id"] for line in lines}) == 4 and all(line["slurm_array_task_id"] for line in lines)
+    assert {line["slurm_job_id"] for line in lines} == set(jobs.values())
 
 
 def test_scancel_then_rerun_completes(slurm_cluster, local_reference, tmp_path):
     args = ["+suite=smoke", f"run.root={tmp_path}", "run.shards=3"]
     submitted = run_cli(*args, *slurm_args(slurm_cluster, "launcher.wait=false"))
     assert submitted.returncode == 0, submitted.stderr
-    jobs = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split()
-    assert jobs, "the array should be queued or running"
-    subprocess.run(["scancel", jobs[0]], check=True)
-    wait_until(queue_empty, 180, "the array to finish")
     run_dir = tmp_path / "smoke" / local_reference.name
+    jobs = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]
+    assert sorted(jobs) == ["0", "1", "2"]  # one array task per shard
+    subprocess.run(["scancel", jobs["1"]], check=True)
+    wait_until(queue_empty, 180, "the array to finish")
+    assert len(video_shas(run_dir)) < 6  # the cancelled task's units are missing
     rerun = run_cli(*args, *slurm_args(slurm_cluster))
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert video_shas(run_dir) == video_shas(local_reference)
@@ -64,7 +70,7 @@ def test_requeued_task_resumes_without_redoing_units(slurm_cluster, tmp_path):
     run_dir = next((tmp_path / "smoke").iterdir())
     wait_until(lambda: (run_dir / "manifests").exists() and len(manifest_lines(run_dir)) >= 3, 240,
                "three finished units")
-    job = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split()[0]
+    job = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]["0"]
     subprocess.run(["scontrol", "requeue", job], check=True)
     done_at_requeue = {line["key"] for line in manifest_lines(run_dir)}
     wait_until(lambda: len(manifest_lines(run_dir)) >= 12 and queue_empty(), 400, "the requeued task to finish")
