@@ -92,6 +92,7 @@ show_logs() {
         tail -n 15 "$f" >&2
     done
 }
+# shellcheck disable=SC2154  # rc is assigned inside the trap string
 trap 'rc=$?; if ((rc != 0)); then say "start failed (rc=$rc); recent logs:" >&2; show_logs; fi' EXIT
 
 # --- fast path ---------------------------------------------------------------
@@ -123,9 +124,9 @@ if ((${#missing[@]})); then
         say "apt-get install failed; retrying after apt-get update"
         apt-get update -q >>"/tmp/skyreels-slurm-apt.$$.log" 2>&1 || true
         apt-get install -y -q --no-install-recommends "${missing[@]}" >>"/tmp/skyreels-slurm-apt.$$.log" 2>&1 \
-            || { [[ -n $tmp_policy ]] && rm -f "$tmp_policy"; tail -20 "/tmp/skyreels-slurm-apt.$$.log" >&2; die "apt-get install failed"; }
+            || { if [[ -n $tmp_policy ]]; then rm -f "$tmp_policy"; fi; tail -20 "/tmp/skyreels-slurm-apt.$$.log" >&2; die "apt-get install failed"; }
     fi
-    [[ -n $tmp_policy ]] && rm -f "$tmp_policy"
+    if [[ -n $tmp_policy ]]; then rm -f "$tmp_policy"; fi
     rm -f "/tmp/skyreels-slurm-apt.$$.log"
 fi
 

@@ -91,10 +91,10 @@ def describe_cluster(state_dir: Path, startup_s: float = 0.0) -> SlurmCluster:
 def slurm_cluster() -> SlurmCluster:
     """A running one-node SLURM cluster with accounting (started if needed)."""
     state_dir = Path(os.environ.get("SKYREELS_SLURM_DIR", DEFAULT_DIR))
-    # Let every slurm command of this session (ours and submitit's) find the config,
-    # even where /etc/slurm/slurm.conf is not linked to it.
-    os.environ["SLURM_CONF"] = str(state_dir / "etc" / "slurm.conf")
+    conf = state_dir / "etc" / "slurm.conf"
     if os.geteuid() != 0:
+        if conf.exists():
+            os.environ["SLURM_CONF"] = str(conf)
         if _cluster_reachable():
             return describe_cluster(state_dir)
         pytest.skip("no SLURM cluster is running and starting one needs root (slurm/start_local_cluster.sh)")
@@ -103,9 +103,13 @@ def slurm_cluster() -> SlurmCluster:
     t0 = time.monotonic()
     try:
         proc = subprocess.run(["bash", str(START_SCRIPT)], capture_output=True, text=True, timeout=START_TIMEOUT_S)
-    except subprocess.TimeoutExpired as err:
-        pytest.fail(f"{START_SCRIPT} did not finish within {START_TIMEOUT_S}s:\n{err.stdout or ''}{err.stderr or ''}")
+    except subprocess.TimeoutExpired as err:  # err.stdout is bytes here even with text=True
+        out = b"".join(x if isinstance(x, bytes) else x.encode() for x in (err.stdout, err.stderr) if x)
+        pytest.fail(f"{START_SCRIPT} did not finish within {START_TIMEOUT_S}s:\n{out.decode(errors='replace')}")
     startup_s = time.monotonic() - t0
     if proc.returncode != 0:
         pytest.fail(f"{START_SCRIPT} failed (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr[-6000:]}")
+    # Let every slurm command of this session (ours and submitit's) find the config,
+    # even where /etc/slurm/slurm.conf is not linked to it (SKYREELS_SLURM_LINK_ETC=0).
+    os.environ["SLURM_CONF"] = str(conf)
     return describe_cluster(state_dir, startup_s)

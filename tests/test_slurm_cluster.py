@@ -6,6 +6,7 @@ thread with a timeout, so a regression shows up as a failure, not a hung session
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.slurm
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
-JOB_TIMEOUT_S = 120  # from submission to a finished job on an idle node (typically 3-10 s)
+JOB_TIMEOUT_S = 240  # submission to finish: 1-5 s on an idle node, more when others share the 2-CPU node
 
 
 # --- helpers -------------------------------------------------------------------
@@ -114,6 +115,7 @@ def test_cluster_info(slurm_cluster):
     assert out[0] == "up" and out[1] in {"idle", "mix", "alloc", "comp"}, out
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the start script needs root")
 def test_start_script_is_idempotent(slurm_cluster):
     t0 = time.monotonic()
     proc = subprocess.run(["bash", str(REPO / "slurm" / "start_local_cluster.sh")], capture_output=True,
