@@ -93,3 +93,14 @@ def test_failing_task_is_reported_with_traceback(slurm_cluster, local_reference,
     out = result.stdout + result.stderr
     assert "shard 0 failed (job " in out and "Traceback" in out and "ShardFailed" in out
     assert "3 of 3 units failed" in out
+
+
+def test_sweep_sends_every_run_as_an_array(slurm_cluster, tmp_path):
+    sweep = ["+suite=smoke_t2v", "suite.samples=1", f"run.root={tmp_path}", "generator.num_inference_steps=1,2"]
+    submitted = run_cli("-m", *sweep, *slurm_args(slurm_cluster, "launcher.wait=false"))
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    runs = sorted((tmp_path / "smoke_t2v").iterdir())
+    jobs = [json.loads((r / "launches.jsonl").read_text())["jobs"]["0"] for r in runs]
+    assert len(runs) == 2 and len(set(jobs)) == 2  # one array per run, sent without waiting (wait=false)
+    wait_until(queue_empty, 240, "both arrays to finish")
+    assert all(len(video_shas(r)) == 3 for r in runs)
