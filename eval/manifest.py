@@ -1,18 +1,17 @@
 """Append-only JSONL manifests, one per shard: a unit is done only once its line exists and its file's sha256 matches.
 
-Each line is written with a single ``write`` + fsync after the video has been renamed into place, so a
-crash leaves either no line (the unit is redone) or a complete one. A torn last line (kill -9 during
-the write) is ignored when reading and sealed with a newline before the next append.
+Each line is appended (``eval.jsonl``) after the video has been renamed into place, so a crash leaves
+either no line (the unit is redone) or a complete one.
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .atomic import sha256_file
+from .jsonl import append_line, read_lines
 
 MANIFEST_DIR = "manifests"
 
@@ -55,28 +54,13 @@ def manifest_path(run_dir: Path, shard: int, n_shards: int) -> Path:
 
 
 def append_record(path: Path, record: GenerationRecord) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
-    with open(path, "ab+") as f:
-        if f.tell():
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":  # seal a torn line left by a killed writer
-                f.write(b"\n")
-        f.write(line.encode())
-        f.flush()
-        os.fsync(f.fileno())
+    append_line(path, asdict(record))
 
 
 def read_records(run_dir: Path) -> list[GenerationRecord]:
     """Every complete line of every manifest of the run, in file order."""
-    records = []
-    for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            try:
-                records.append(GenerationRecord(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError):
-                continue  # a torn line from a killed writer
-    return records
+    return [GenerationRecord(**line) for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl"))
+            for line in read_lines(path)]
 
 
 def latest_by_key(records: list[GenerationRecord]) -> dict[str, GenerationRecord]:

@@ -1,7 +1,6 @@
 """Stage drivers: decide what is incomplete, hand it to the launcher, report."""
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 from pathlib import Path
@@ -9,22 +8,17 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from eval.errors import HarnessError
+from eval.jsonl import append_line, read_lines
 from eval.manifest import done_records
 from eval.plan import EXECUTION_KEYS, Plan
 
 LAUNCHES = "launches.jsonl"
 
 
-def append_jsonl(path: Path, obj: dict) -> None:
-    with open(path, "a") as f:
-        f.write(json.dumps(obj) + "\n")
-
-
-def last_shard_count(run_dir: Path) -> int:
-    """The shard count of the run's latest launch (1 if it was never launched)."""
-    path = Path(run_dir) / LAUNCHES
-    lines = path.read_text().splitlines() if path.exists() else []
-    return json.loads(lines[-1])["shards"] if lines else 1
+def last_shard_count(run_dir: Path, stage: str = "generate") -> int:
+    """The shard count of the run's latest launch of ``stage`` (1 if there was none)."""
+    launches = [line for line in read_lines(Path(run_dir) / LAUNCHES) if line["stage"] == stage]
+    return launches[-1]["shards"] if launches else 1
 
 
 def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
@@ -45,7 +39,7 @@ def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: di
     print(f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "
           f"{len(incomplete)} of {n_shards} shards, launcher {launcher['name']}")
     outcomes = launch(workers, launcher, folder)
-    append_jsonl(run_dir / LAUNCHES, {"time": time.time(), "stage": "generate", "shards": n_shards,
+    append_line(run_dir / LAUNCHES, {"time": time.time(), "stage": "generate", "shards": n_shards,
                                       "launched": incomplete, "launcher": launcher["name"],
                                       "jobs": {o.shard: o.job_id for o in outcomes if o.job_id}})
     failed = [o for o in outcomes if not o.ok]
