@@ -35,6 +35,8 @@ class GenerationRecord:
     peak_rss_bytes: int | None = None
     peak_gpu_bytes: int | None = None
     error: str | None = None
+    device: str | None = None
+    weights: dict | None = None  # resolved weight sources, e.g. {"transformer": "Skywork/...@<commit>"}
     host: str = ""
     slurm_job_id: str | None = None
     slurm_array_task_id: str | None = None

@@ -154,6 +154,7 @@ class SkyReelsGenerator:
         return {
             "task": self.spec.task,
             "weights": {name: w.to_json() for name, w in self.weights.items()},
+            "weights_summary": {name: f"{w.source}@{w.commit or w.revision or 'local'}" for name, w in self.weights.items()},
             "settings": self.settings.to_json(),
             "device": str(self.pipe._execution_device),
             "dtype": str(self.pipe.transformer.dtype),

@@ -59,9 +59,11 @@ class GenerateShard(submitit.helpers.Checkpointable):
         items = plan.items
         generator = load_generator({**plan.generator.config, **self.execution}, plan.suite.task)
         failed = 0
+        provenance = generator.describe()
+        context = {"device": provenance.get("device"), "weights": provenance.get("weights_summary")}
         try:
             for unit in _progress(todo, self.progress, f"shard {self.shard}"):
-                failed += not self._make(generator, run_dir, manifest, items[unit.item_id], unit)
+                failed += not self._make(generator, run_dir, manifest, items[unit.item_id], unit, context)
         finally:
             generator.close()
         result = ShardResult(self.shard, len(todo) - failed, len(units) - len(todo), failed,
@@ -72,9 +74,9 @@ class GenerateShard(submitit.helpers.Checkpointable):
         return result
 
     @staticmethod
-    def _make(generator, run_dir: Path, manifest: Path, item, unit) -> bool:
+    def _make(generator, run_dir: Path, manifest: Path, item, unit, context: dict) -> bool:
         rel = f"{VIDEO_DIR}/{unit.key}.mp4"
-        base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed,
+        base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed, **context,
                     **GenerationRecord.environment())
         try:
             info = generator.generate(item, unit, run_dir / rel)
