@@ -1,0 +1,57 @@
+"""Per-video scores: append-only JSONL under ``<run>/scores/``, one line per (video sha256, dimension).
+
+A score counts for a video only while its ``scorer`` id matches: that id hashes the VBench version,
+the dimension's weight files (their sha256, or the fixture tag) and the preprocessing mode, so new
+weights or a new VBench rescore everything, and a regenerated video (new sha256) is rescored.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from eval.jsonl import append_line, read_lines
+
+SCORES_DIR = "scores"
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    video_sha256: str
+    dimension: str
+    scorer: str
+    status: str  # "ok" or "failed"
+    key: str
+    item_id: str
+    index: int
+    value: float | None = None
+    weight: float | None = None
+    extra: dict = field(default_factory=dict)
+    error: str | None = None
+    host: str = ""
+    slurm_job_id: str | None = None
+    time: float = 0.0
+
+
+def scores_path(run_dir: Path, dimension: str, chunk: int, n_chunks: int) -> Path:
+    return Path(run_dir) / SCORES_DIR / dimension / f"chunk-{chunk:05d}-of-{n_chunks:05d}.jsonl"
+
+
+def append_score(path: Path, record: ScoreRecord) -> None:
+    append_line(path, asdict(record))
+
+
+def read_scores(run_dir: Path, dimension: str | None = None) -> list[ScoreRecord]:
+    root = Path(run_dir) / SCORES_DIR
+    paths = sorted((root / dimension).glob("*.jsonl") if dimension else root.glob("*/*.jsonl"))
+    return [ScoreRecord(**line) for path in paths for line in read_lines(path)]
+
+
+def current_scores(run_dir: Path, dimension: str, scorer: str) -> dict[str, ScoreRecord]:
+    """The latest record per video sha256 for ``dimension`` under ``scorer`` (ok beats failed)."""
+    latest: dict[str, ScoreRecord] = {}
+    for record in read_scores(run_dir, dimension):
+        if record.scorer != scorer:
+            continue
+        if record.status == "ok" or latest.get(record.video_sha256, record).status != "ok":
+            latest[record.video_sha256] = record
+    return latest

@@ -1,0 +1,61 @@
+"""Everything the score stage settles before any worker starts: where VBench's weights are (built as
+random fixtures for the tiny default), that they are all there (preflight), and the scorer id of each
+dimension (VBench version + weight hashes + preprocessing), which keys the stored scores."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from pathlib import Path
+
+from eval.atomic import sha256_file
+from eval.plan import canonical_json, sha256_hex
+from skyreels.cache import cache_dir
+
+PREPROCESSING = "vbench_standard;read_frame=false"
+
+
+def weights_roots(scoring) -> tuple[Path, Path]:
+    """(``VBENCH_CACHE_DIR``, ``TORCH_HOME``) for this scoring config."""
+    if scoring.get("fixtures"):
+        base = cache_dir() / "vbench-fixtures"
+        return base / "vbench", base / "torch"
+    vbench = scoring.get("vbench_cache_dir") or os.environ.get("VBENCH_CACHE_DIR") or "~/.cache/vbench"
+    torch_home = scoring.get("torch_home") or os.environ.get("TORCH_HOME") or "~/.cache/torch"
+    return Path(vbench).expanduser(), Path(torch_home).expanduser()
+
+
+def _digest(path: Path, known: str | None) -> str:
+    if known and len(known) == 64:
+        return known
+    return sha256_file(path) if path.is_file() else "missing"
+
+
+def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, check: bool = True) -> tuple[dict, dict]:
+    """Returns (the workers' config, {dimension: scorer id}). Raises naming every missing file or module."""
+    from eval.scoring.weights import Roots, is_fixture, preflight, required_files
+
+    vbench_dir, torch_home = weights_roots(scoring)
+    env = {"VBENCH_CACHE_DIR": str(vbench_dir), "TORCH_HOME": str(torch_home)}
+    os.environ.update(env)  # for in-process workers; SLURM workers inherit it, and set it again
+    roots = Roots(vbench_dir, torch_home / "hub")
+    if scoring.get("fixtures") and check:
+        from eval.scoring.fixtures import build_fixtures
+
+        build_fixtures(dimensions, vbench_dir, torch_home)
+    if check:
+        preflight(dimensions, roots)
+    version = importlib.metadata.version("vbench")
+    scorers, weights = {}, {}
+    for dim in dimensions:
+        files = {f.relpath: ("fixture:" if is_fixture(f, roots) else "") + _digest(f.path(roots), f.sha256)
+                 for f in required_files([dim])}
+        weights[dim] = files
+        scorers[dim] = sha256_hex(canonical_json([version, PREPROCESSING, files]))[:16]
+    config = {
+        "device": scoring.get("device"),
+        "fps": generator_cfg.get("fps") or generator_cfg.get("expect_fps"),
+        "env": env,
+        "provenance": {"scoring": {"vbench": version, "preprocessing": PREPROCESSING,
+                                   "fixtures": bool(scoring.get("fixtures")), "weights": weights}},
+    }
+    return config, scorers

@@ -1,0 +1,122 @@
+"""Call VBench's own ``compute_<dimension>`` on a list of videos, with the few shims the wheel needs.
+
+VBench reads videos through a full-info JSON (``prompt_en``, ``dimension``, ``video_list``, and for
+VBench-I2V ``image_name``) and names videos ``{prompt}-{i}.mp4`` (camera_motion reads its target from
+the file name). We build that view in a scratch folder of symlinks and run the call inside it:
+
+* VBench-I2V reads reference images from ``vbench2_beta_i2v/data/crop/<ratio>/<image_name>`` relative
+  to the working directory: the scratch folder links each item's image there.
+* ``i2v_background`` calls ``dreamsim(pretrained=True)`` with no device (so CUDA) and
+  ``cache_dir="./models"``: we pass the scoring device, and ``./models`` links to the provisioned
+  DreamSim folder. DreamSim also moves torch.hub's cache directory for the rest of the process: we
+  put it back.
+* ``init_submodules(local=True)`` so that weights come from ``$VBENCH_CACHE_DIR`` (checked by the
+  provisioning preflight before any work), never from wget.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dimensions import VideoScore, adapter
+from .weights import link_dreamsim_models, torch_hub_dir_kept
+
+
+@dataclass(frozen=True)
+class VideoInput:
+    path: str  # the video file
+    prompt: str  # the suite's (VBench) prompt, without the "FPS-24, " prefix
+    index: int
+    frames: int
+    image: str | None = None  # I2V reference image
+
+
+class VBenchCallError(RuntimeError):
+    pass
+
+
+@contextmanager
+def _working_dir(path: Path):
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+@contextmanager
+def _dreamsim_on(device):
+    """VBench's i2v_background builds DreamSim without a device argument, which means CUDA."""
+    import functools
+
+    import vbench2_beta_i2v.i2v_background as module
+
+    original = module.dreamsim
+    module.dreamsim = functools.partial(original, device=str(device))
+    try:
+        yield
+    finally:
+        module.dreamsim = original
+
+
+def build_view(workdir: Path, dimension: str, videos: list[VideoInput], ratio: str) -> Path:
+    """Symlinks in VBench naming, the full-info JSON and (I2V) the crop folder; returns the JSON path."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    (workdir / "videos").mkdir(parents=True)
+    entries = []
+    for video in videos:
+        name = workdir / "videos" / f"{video.prompt}-{video.index}.mp4"
+        name.symlink_to(Path(video.path).resolve())
+        entry = {"prompt_en": video.prompt, "dimension": [dimension], "video_list": [str(name)]}
+        if video.image is not None:
+            crop = workdir / "vbench2_beta_i2v" / "data" / "crop" / ratio / Path(video.image).name
+            crop.parent.mkdir(parents=True, exist_ok=True)
+            if not crop.exists():
+                crop.symlink_to(Path(video.image).resolve())
+            entry["image_name"] = crop.name
+        entries.append(entry)
+    info = workdir / "full_info.json"
+    info.write_text(json.dumps(entries, ensure_ascii=False, indent=1))
+    return info
+
+
+def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
+            ratio: str = "16-9") -> list[VideoScore]:
+    """VBench's per-video results for ``videos`` (in order); raises if VBench fails or returns NaN."""
+    import importlib
+
+    dim = adapter(dimension)
+    info = build_view(Path(workdir), dimension, videos, ratio)
+    module = importlib.import_module(dim.module)
+    utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
+    extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
+    if dimension == "i2v_background":
+        link_dreamsim_models(Path(workdir))
+    with _working_dir(Path(workdir)), torch_hub_dir_kept():
+        submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
+        with _dreamsim_on(device) if dimension == "i2v_background" else _null():
+            out = getattr(module, f"compute_{dimension}")(str(info), device, submodules)
+    video_results = out[-1]
+    by_name = {Path(r["video_path"]).name: r for r in video_results}
+    scores = []
+    for video in videos:
+        name = f"{video.prompt}-{video.index}.mp4"
+        if name not in by_name:
+            raise VBenchCallError(f"VBench returned no {dimension} result for {name}")
+        score = dim.per_video(by_name[name], video.frames)
+        if not math.isfinite(score.value):
+            raise VBenchCallError(f"VBench's {dimension} model returned {score.value} for {video.path}")
+        scores.append(score)
+    return scores
+
+
+@contextmanager
+def _null():
+    yield
