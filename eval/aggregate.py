@@ -107,7 +107,7 @@ def _check_known(dims: Sequence[str], bench: Benchmark) -> None:
                              f"known: {', '.join(bench.dimensions)}")
 
 
-def _checked(dim: str, value: Any) -> float | None:
+def _checked(dim: str, value: Any, check_range: bool = True) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, Real):
@@ -117,7 +117,7 @@ def _checked(dim: str, value: Any) -> float | None:
     if not math.isfinite(value):
         raise AggregateError(f"dimension {dim!r}: raw value is {value}; fix the scoring run that "
                              "produced it, or pass null to mark the dimension missing")
-    if not 0.0 <= value <= 1.0:
+    if check_range and not 0.0 <= value <= 1.0:
         raise AggregateError(f"dimension {dim!r}: raw value {value} is outside [0, 1]; pass "
                              "fractions as VBench's result JSON has them (96.23% -> 0.9623)")
     return value
@@ -130,11 +130,16 @@ def _weighted_mean(dims: Sequence[str], normalised: Mapping[str, float | None]) 
     return sum(w * normalised[d] for w, d in zip(weights, dims)) / sum(weights)
 
 
-def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench") -> Aggregate:
-    """Score raw per-dimension fractions with ``benchmark``'s formula (see module docstring)."""
+def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *,
+              check_range: bool = True) -> Aggregate:
+    """Score raw per-dimension fractions with ``benchmark``'s formula (see module docstring).
+
+    ``check_range=False`` accepts finite values outside [0, 1]: what VBench's code returns with
+    random-weight models (a negative MUSIQ score, say), which the caller then flags itself.
+    """
     bench = get_benchmark(benchmark)
     _check_known(list(raw), bench)
-    values = {d: _checked(d, raw.get(d)) for d in bench.dimensions}
+    values = {d: _checked(d, raw.get(d), check_range) for d in bench.dimensions}
     normalised = {d: None if v is None else DIMENSIONS[d].normalise(v) for d, v in values.items()}
     groups = {g: _weighted_mean(dims, normalised) for g, dims in bench.groups.items()}
     total = None
@@ -172,7 +177,7 @@ def _interval(values: Sequence[float | None], level: float) -> Interval | None:
 
 def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *,
               reducers: Mapping[str, Reducer] | None = None, n_resamples: int = 1000,
-              seed: int = 0, level: float = 0.95) -> Bootstrap:
+              seed: int = 0, level: float = 0.95, check_range: bool = True) -> Bootstrap:
     """Percentile bootstrap over prompts, independently per dimension.
 
     ``records`` maps a dimension to its per-prompt records (prompt sets may differ between
@@ -201,7 +206,7 @@ def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *
     dims = [d for d in bench.dimensions if d in records]
     seqs = {d: list(records[d]) for d in dims}
     reducer_of = {d: reducers.get(d, mean) for d in dims}
-    point = aggregate({d: _reduce(d, reducer_of[d], seqs[d]) for d in dims}, bench.name)
+    point = aggregate({d: _reduce(d, reducer_of[d], seqs[d]) for d in dims}, bench.name, check_range=check_range)
 
     rng = np.random.default_rng(seed)
     replicates = []
@@ -210,7 +215,7 @@ def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *
         for d in dims:
             idx = rng.integers(0, len(seqs[d]), size=len(seqs[d]))
             sample[d] = _reduce(d, reducer_of[d], [seqs[d][i] for i in idx])
-        replicates.append(aggregate(sample, bench.name))
+        replicates.append(aggregate(sample, bench.name, check_range=check_range))
 
     return Bootstrap(
         point=point,

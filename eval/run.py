@@ -13,7 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from eval.errors import HarnessError
 
-STAGES = ("generate",)
+STAGES = ("generate", "score", "aggregate")
 
 
 def run(cfg: DictConfig) -> Path:
@@ -41,10 +41,11 @@ def run(cfg: DictConfig) -> Path:
         plan = write_or_check_plan(run_dir, Plan.build(suite, spec, int(cfg.run.base_seed)))
         print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
               f"generator {spec.name} {spec.fingerprint})")
-        if "generate" in cfg.run.stages:
-            from eval.stages import generate_stage
+        from eval import stages
 
-            generate_stage(run_dir, plan, cfg, generator_cfg)
+        for stage in STAGES:
+            if stage in cfg.run.stages:
+                getattr(stages, f"{stage}_stage")(run_dir, plan, cfg, generator_cfg)
     return run_dir
 
 

@@ -31,22 +31,88 @@ def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: di
     if not incomplete:
         print(f"generate: all {len(plan.units)} videos done")
         return
-    launcher = OmegaConf.to_container(cfg.launcher, resolve=True)
     execution = {k: generator_cfg[k] for k in EXECUTION_KEYS if k in generator_cfg}
     workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bool(cfg.run.progress))
                for s in incomplete]
-    folder = run_dir / "logs" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     print(f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "
-          f"{len(incomplete)} of {n_shards} shards, launcher {launcher['name']}")
-    outcomes = launch(workers, launcher, folder)
-    append_line(run_dir / LAUNCHES, {"time": time.time(), "stage": "generate", "shards": n_shards,
-                                      "launched": incomplete, "launcher": launcher["name"],
-                                      "jobs": {o.shard: o.job_id for o in outcomes if o.job_id}})
-    failed = [o for o in outcomes if not o.ok]
-    for o in failed:
-        print(f"generate: shard {o.shard} failed{f' (job {o.job_id})' if o.job_id else ''}:\n{o.error}")
-    if failed:
-        raise HarnessError(f"generate: {len(failed)} of {len(outcomes)} shards failed (details above); "
-                           "rerun the same command to retry what is missing")
+          f"{len(incomplete)} of {n_shards} shards, launcher {cfg.launcher.name}")
+    run_workers("generate", run_dir, workers, cfg, shards=n_shards)
     after = done_records(run_dir, verify=False)
     print(f"generate: {sum(u.key in after for u in plan.units)} of {len(plan.units)} videos done")
+
+
+def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, **record) -> None:
+    """Launch ``workers`` (each has a ``shard`` label), record the launch, and fail loudly if any failed."""
+    from eval.launch import launch
+
+    launcher = OmegaConf.to_container(cfg.launcher, resolve=True)
+    folder = run_dir / "logs" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    outcomes = launch(workers, launcher, folder)
+    append_line(run_dir / LAUNCHES, {"time": time.time(), "stage": stage, **record,
+                                      "launched": [w.shard for w in workers], "launcher": launcher["name"],
+                                      "jobs": {str(o.shard): o.job_id for o in outcomes if o.job_id}})
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"{stage}: shard {o.shard} failed{f' (job {o.job_id})' if o.job_id else ''}:\n{o.error}")
+    if failed:
+        raise HarnessError(f"{stage}: {len(failed)} of {len(outcomes)} shards failed (details above); "
+                           "rerun the same command to retry what is missing")
+
+
+def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list[str]:
+    """``scoring.dimensions``, or the task's defaults; with random fixtures, the defaults that can run here."""
+    from eval.scoring.dimensions import DEFAULT_DIMENSIONS, adapter
+
+    if cfg.scoring.dimensions:
+        dims = list(cfg.scoring.dimensions)
+        for dim in dims:
+            adapter(dim)  # unknown dimensions fail here, before any work
+        return dims
+    dims = list(DEFAULT_DIMENSIONS[plan.suite.task])
+    if cfg.scoring.fixtures:
+        from eval.scoring.fixtures import SUPPORTED
+        from eval.scoring.weights import code_problems
+
+        skipped = [d for d in dims if d not in SUPPORTED or code_problems([d])]
+        if skipped and not quiet:
+            print(f"score: no random fixture can run {', '.join(skipped)} here (see `python -m "
+                  f"eval.scoring.weights check --dimensions {','.join(skipped)}`); the results will be partial")
+        dims = [d for d in dims if d not in skipped]
+    return dims
+
+
+def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> dict[str, str]:
+    """Score every generated video for every dimension; returns the scorer id of each dimension."""
+    from eval.scoring.setup import prepare_scoring
+    from eval.workers.score import ScoreShard, scoreable
+
+    dims = scoring_dimensions(cfg, plan)
+    config, scorers = prepare_scoring(cfg.scoring, dims, generator_cfg)
+    done = done_records(run_dir, verify=False)
+    n_chunks = max(1, int(cfg.scoring.chunks))
+    workers = []
+    for dim in dims:
+        chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done))))
+        workers += [w for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
+                    if w.todo()]
+    if not workers:
+        print(f"score: all {len(dims)} dimensions scored")
+        return scorers
+    print(f"score: {len(workers)} shards over {len(dims)} dimensions, launcher {cfg.launcher.name}")
+    run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
+    return scorers
+
+
+def aggregate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> Path:
+    from eval.results import build_results, provenance, write_results
+    from eval.scoring.setup import prepare_scoring
+
+    dims = scoring_dimensions(cfg, plan, quiet=True)
+    config, scorers = prepare_scoring(cfg.scoring, dims, generator_cfg, check=False)
+    results = build_results(run_dir, plan, dims, scorers, n_resamples=int(cfg.scoring.bootstrap_resamples),
+                            seed=int(cfg.scoring.seed), provenance=provenance(run_dir, config["provenance"]))
+    path = write_results(run_dir, results)
+    total = results["total"]["value"]
+    print(f"aggregate: {path} ({results['status']}"
+          f"{', Total %.2f%%' % (100 * total) if total is not None else ''})")
+    return path

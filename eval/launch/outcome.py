@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ShardOutcome:
-    shard: int
+    shard: int | str  # the worker's shard label
     ok: bool
     result: object = None
     error: str | None = None  # the worker's exception, with its traceback where the launcher has it
