@@ -41,6 +41,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
     if scoring.get("fixtures") and check:
         from eval.scoring.fixtures import build_fixtures
 
+        preflight(dimensions, roots, files_too=False)  # missing code first: no fixture can stand in for it
         build_fixtures(dimensions, vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots)

@@ -11,7 +11,8 @@ the file name). We build that view in a scratch folder of symlinks and run the c
   DreamSim folder. DreamSim also moves torch.hub's cache directory for the rest of the process: we
   put it back.
 * ``init_submodules(local=True)`` so that weights come from ``$VBENCH_CACHE_DIR`` (checked by the
-  provisioning preflight before any work), never from wget.
+  provisioning preflight before any work), never from wget. VBench reads that variable once, when
+  ``vbench.utils`` is first imported; we set its ``CACHE_DIR`` from the environment for each call.
 """
 from __future__ import annotations
 
@@ -48,6 +49,26 @@ def _working_dir(path: Path):
         yield
     finally:
         os.chdir(before)
+
+
+@contextmanager
+def _vbench_cache_dir():
+    import sys
+
+    import vbench.utils  # noqa: F401  (the modules below read CACHE_DIR from here)
+    import vbench2_beta_i2v.utils  # noqa: F401
+
+    path = os.environ.get("VBENCH_CACHE_DIR") or os.path.expanduser("~/.cache/vbench")
+    modules = [m for name, m in list(sys.modules.items())
+               if name.split(".")[0] in ("vbench", "vbench2_beta_i2v") and hasattr(m, "CACHE_DIR")]
+    saved = [(m, m.CACHE_DIR) for m in modules]
+    for m in modules:
+        m.CACHE_DIR = path
+    try:
+        yield
+    finally:
+        for m, value in saved:
+            m.CACHE_DIR = value
 
 
 @contextmanager
@@ -94,12 +115,12 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
 
     dim = adapter(dimension)
     info = build_view(Path(workdir), dimension, videos, ratio)
-    module = importlib.import_module(dim.module)
+    module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
     utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
     extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
     if dimension == "i2v_background":
         link_dreamsim_models(Path(workdir))
-    with _working_dir(Path(workdir)), torch_hub_dir_kept():
+    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir():
         submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
         with _dreamsim_on(device) if dimension == "i2v_background" else _null():
             out = getattr(module, f"compute_{dimension}")(str(info), device, submodules)

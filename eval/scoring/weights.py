@@ -270,12 +270,12 @@ def _hf_cached(repo_id: str, filename: str) -> bool:
     return isinstance(try_to_load_from_cache(repo_id, filename), str)
 
 
-def preflight(dimensions, roots: Roots | None = None) -> list[WeightFile]:
+def preflight(dimensions, roots: Roots | None = None, *, files_too: bool = True) -> list[WeightFile]:
     """Check that ``dimensions`` can be scored offline; raise one ``ScoringWeightsError`` naming
-    every missing file (its URL and exact path) and every missing piece of code. Returns the files."""
-    dimensions = _check_dimensions(dimensions)
+    every missing file (its URL and exact path) and every missing piece of code. Returns the files.
+    ``files_too=False`` checks only the code (before random fixtures are built)."""
     files = required_files(dimensions)
-    problems = verify(files, roots, hashes=False) + code_problems(dimensions)
+    problems = (verify(files, roots, hashes=False) if files_too else []) + code_problems(dimensions)
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ScoringWeightsError(
