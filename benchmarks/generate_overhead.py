@@ -29,9 +29,10 @@ def bare(samples: int, out: Path) -> float:
     import torch
     from diffusers import HunyuanSkyreelsImageToVideoPipeline, HunyuanVideoTransformer3DModel
 
+    from harness import compose
+
     from eval.plan import unit_seed
     from eval.suites import load_suite
-    from skyreels.generate import TINY_SIZE
     from skyreels.image import load_conditioning_image
     from skyreels.recipe import DEFAULT_NEGATIVE_PROMPT, PROMPT_TEMPLATE
     from skyreels.tiny import ensure_tiny_checkpoint
@@ -44,13 +45,14 @@ def bare(samples: int, out: Path) -> float:
     pipe = HunyuanSkyreelsImageToVideoPipeline.from_pretrained(root / "HunyuanVideo", transformer=transformer)
     pipe.vae.enable_tiling()
     pipe.set_progress_bar_config(disable=True)
-    h, w = TINY_SIZE["height"], TINY_SIZE["width"]
+    g = compose("+suite=smoke").generator  # the same settings the harness runs with
+    h, w = g.height, g.width
     for item in suite.items:
         for index in range(item.samples):
             seed = unit_seed(0, item.id, index)
             video = pipe(image=load_conditioning_image(item.image, w, h), prompt="FPS-24, " + item.prompt,
                          negative_prompt=DEFAULT_NEGATIVE_PROMPT, height=h, width=w,
-                         num_frames=TINY_SIZE["num_frames"], num_inference_steps=TINY_SIZE["num_inference_steps"],
+                         num_frames=g.num_frames, num_inference_steps=g.num_inference_steps,
                          true_cfg_scale=6.0, guidance_scale=1.0, generator=torch.Generator("cpu").manual_seed(seed),
                          output_type="np", prompt_template=PROMPT_TEMPLATE).frames[0]
             frames = (np.clip(video, 0, 1) * 255).round().astype(np.uint8)

@@ -17,15 +17,21 @@ def compose(*overrides: str):
         return hydra_compose(config_name="config", overrides=list(overrides))
 
 
+def _generate_only_unless_told(overrides) -> list[str]:
+    """Tests of generation skip the (slower) scoring stages unless they set run.stages themselves."""
+    overrides = list(overrides)
+    return ([] if any(o.startswith("run.stages=") for o in overrides) else ["run.stages=[generate]"]) + overrides
+
+
 def run_inprocess(*overrides: str) -> Path:
     from eval.run import run
 
-    return run(compose("run.progress=false", *overrides))
+    return run(compose("run.progress=false", *_generate_only_unless_told(overrides)))
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     flags = [a for a in args if a.startswith("-")]  # Hydra's flags (-m) go before the overrides
-    overrides = [a for a in args if not a.startswith("-")]
+    overrides = _generate_only_unless_told(a for a in args if not a.startswith("-"))
     return subprocess.run([sys.executable, "-m", "eval.run", *flags, "run.progress=false", *overrides], cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
 

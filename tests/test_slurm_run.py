@@ -104,3 +104,24 @@ def test_sweep_sends_every_run_as_an_array(slurm_cluster, tmp_path):
     assert len(runs) == 2 and len(set(jobs)) == 2  # one array per run, sent without waiting (wait=false)
     wait_until(queue_empty, 240, "both arrays to finish")
     assert all(len(video_shas(r)) == 3 for r in runs)
+
+
+def test_two_task_scoring_array_matches_local_scoring(slurm_cluster, tmp_path, skyreels_cache):
+    import shutil
+
+    score = ["run.stages=[score,aggregate]", "scoring.dimensions=[aesthetic_quality,subject_consistency]"]
+    local = run_inprocess("+suite=smoke", f"run.root={tmp_path / 'local'}", "run.stages=[generate]")
+    remote = tmp_path / "slurm"
+    shutil.copytree(local, remote, ignore=shutil.ignore_patterns(".lock"))
+    run_inprocess("+suite=smoke", f"run.dir={local}", *score)
+    result = run_cli("+suite=smoke", f"run.dir={remote}", *score, "scoring.chunks=1",
+                     *slurm_args(slurm_cluster))
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = [line for line in map(json.loads, (remote / "launches.jsonl").read_text().splitlines())
+            if line["stage"] == "score"][-1]["jobs"]
+    assert len(jobs) == 2 and len({j.split("_")[0] for j in jobs.values()}) == 1  # one array, a task per dimension
+    a, b = (json.loads((d / "results.json").read_text()) for d in (local, remote))
+    for dim in ("aesthetic_quality", "subject_consistency"):
+        assert (a["dimensions"][dim]["raw"], a["dimensions"][dim]["ci95"]) == \
+            (b["dimensions"][dim]["raw"], b["dimensions"][dim]["ci95"])
+    assert a["groups"] == b["groups"] and a["status"] == b["status"] == "partial"
