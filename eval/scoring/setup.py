@@ -3,6 +3,7 @@ random fixtures for the tiny default), that they are all there (preflight), and 
 dimension (VBench version + weight hashes + preprocessing), which keys the stored scores."""
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 from pathlib import Path
@@ -24,15 +25,29 @@ def weights_roots(scoring) -> tuple[Path, Path]:
     return Path(vbench).expanduser(), Path(torch_home).expanduser()
 
 
-def _digest(path: Path, known: str | None) -> str:
-    if known and len(known) == 64:
-        return known
-    return sha256_file(path) if path.is_file() else "missing"
+@functools.lru_cache(maxsize=None)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
+def file_digest(file, roots) -> str:
+    """A weight file's identity: its fixture hash, its published sha256, or (once per process) its own hash."""
+    from eval.scoring.weights import fixture_manifest, is_fixture
+
+    path = file.path(roots)
+    if is_fixture(file, roots):
+        return "fixture:" + fixture_manifest(roots.of(file.root))[file.relpath]["sha256"]
+    if file.sha256 and len(file.sha256) == 64:
+        return file.sha256
+    if not path.is_file():
+        return "missing"
+    stat = path.stat()
+    return _sha256(path, stat.st_size, stat.st_mtime_ns)
 
 
 def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, check: bool = True) -> tuple[dict, dict]:
     """Returns (the workers' config, {dimension: scorer id}). Raises naming every missing file or module."""
-    from eval.scoring.weights import Roots, is_fixture, preflight, required_files
+    from eval.scoring.weights import Roots, preflight, required_files
 
     vbench_dir, torch_home = weights_roots(scoring)
     env = {"VBENCH_CACHE_DIR": str(vbench_dir), "TORCH_HOME": str(torch_home)}
@@ -48,8 +63,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
     version = importlib.metadata.version("vbench")
     scorers, weights = {}, {}
     for dim in dimensions:
-        files = {f.relpath: ("fixture:" if is_fixture(f, roots) else "") + _digest(f.path(roots), f.sha256)
-                 for f in required_files([dim])}
+        files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
         weights[dim] = files
         scorers[dim] = sha256_hex(canonical_json([version, PREPROCESSING, files]))[:16]
     config = {

@@ -85,7 +85,7 @@ class ScoreShard(submitit.helpers.Checkpointable):
         out = scores_path(run_dir, self.dimension, self.chunk, self.n_chunks)
         failed, ready = 0, []
         for unit, record in todo:
-            problem = self.check_video(run_dir / record.video)
+            problem = self.check_video(run_dir / record.video, record)
             if problem:
                 self.write(out, unit, record, error=problem)
                 failed += 1
@@ -119,13 +119,18 @@ class ScoreShard(submitit.helpers.Checkpointable):
                                    f"see {out} (status=failed lines say why); other videos' scores are kept")
         return result
 
-    def check_video(self, path: Path) -> str | None:
+    def check_video(self, path: Path, record: GenerationRecord | None = None) -> str | None:
+        """Why ``path`` cannot be scored, or None. The facts come from the manifest line, measured when
+        the video was written or imported (its sha256 still matches), else from decoding the file."""
         from skyreels.video import probe_mp4
 
-        try:
-            facts = probe_mp4(path)
-        except Exception as err:
-            return f"cannot decode {path}: {str(err).strip().splitlines()[0]}; regenerate it (delete it and rerun)"
+        facts = None if record is None else {"frames": record.frames, "fps": record.fps,
+                                             "width": record.width, "height": record.height}
+        if facts is None or None in facts.values():
+            try:
+                facts = probe_mp4(path)
+            except Exception as err:
+                return f"cannot decode {path}: {str(err).strip().splitlines()[0]}; regenerate it (delete it and rerun)"
         if self.dimension in OPTICAL_FLOW_DIMENSIONS and min(facts["width"], facts["height"]) < MIN_FLOW_SIZE:
             return (f"{path} is {facts['width']}x{facts['height']}; {self.dimension}'s optical flow (RAFT/AMT) "
                     f"gives NaN below {MIN_FLOW_SIZE} px, which VBench would report as a silent 0 or noise")
