@@ -98,6 +98,8 @@ def test_vbench_t2v_finds_packaged_json_without_importing_vbench(tmp_path, monke
     (package / "VBench_full_info.json").write_text(
         json.dumps([{"prompt_en": "a red car", "dimension": ["color"]}]))
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in [m for m in sys.modules if m.split(".")[0] in ("vbench", "vbench2_beta_i2v")]:
+        monkeypatch.delitem(sys.modules, name)  # imported by scoring tests earlier in the session
 
     suite = load_suite("vbench_t2v")
 

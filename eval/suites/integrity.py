@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from eval.errors import SuiteError
 from eval.records import Suite
@@ -39,6 +39,9 @@ def image_digest(path: Path) -> tuple[str | None, tuple[str, str] | None]:
     except OSError as e:
         return None, (f"image unreadable: {path} ({e.strerror})",
                       "make the file readable by this user, or point the suite elsewhere")
+    # VBench's AMT code (and pyiqa) set PIL's LOAD_TRUNCATED_IMAGES globally on import, which would
+    # let a cut file pass: check with it off, whatever was imported before.
+    truncated_ok, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
@@ -48,6 +51,8 @@ def image_digest(path: Path) -> tuple[str | None, tuple[str, str] | None]:
     except Exception as e:  # PIL signals corrupt data with many exception types
         return None, (f"image corrupt: {path} ({type(e).__name__}: {e})",
                       "replace it with a valid image (download or export it again)")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     return hashlib.sha256(data).hexdigest(), None
 
 
