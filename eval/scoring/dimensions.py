@@ -6,6 +6,9 @@ VBench's multi-GPU gather changes two formulas (subject_consistency becomes vide
 frame-pair-weighted; appearance_style keeps the last frame); we always use the single-process ones,
 so 1 shard and N shards give identical numbers. A new dimension: one entry here (and a constants
 row in ``eval/vbench_constants.py`` if it enters a total).
+
+VBench's color leaves out of ``video_results`` (and of its average) every video in which no frame shows
+the prompt's object captioned with a colour word: such a video scores ``UNCOUNTED`` (weight 0).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from eval.errors import HarnessError
+from eval.vbench_constants import BENCHMARKS
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,19 @@ def _counted_pairs(entry: dict, frames: int) -> VideoScore:
     return VideoScore(float(entry["video_results"]), weight=float(entry["cnt_per_video"]))
 
 
+def _listed_frames(entry: dict, frames: int) -> VideoScore:
+    """appearance_style, spatial_relationship: VBench averages every frame of every video."""
+    return VideoScore(float(entry["video_results"]), weight=float(len(entry["frame_results"])))
+
+
+def _counted_frames(entry: dict, frames: int) -> VideoScore:
+    """scene, object_class, multiple_objects: VBench divides all successful frames by all frames."""
+    return VideoScore(float(entry["video_results"]), weight=float(entry["frame_count"]))
+
+
+UNCOUNTED = VideoScore(0.0, weight=0.0, extra=(("counted", False),))
+
+
 def _camera(entry: dict, frames: int) -> VideoScore:
     return VideoScore(float(entry["video_results"]),
                       extra=(("prompt_type", entry["prompt_type"]), ("predict_type", list(entry["predict_type"]))))
@@ -55,6 +72,15 @@ def percent_mean(scores: Sequence[VideoScore]) -> float:
     return weighted_mean(scores) / 100.0
 
 
+def counted_mean(scores: Sequence[VideoScore]) -> float:
+    """color: the mean over the videos VBench counted (``UNCOUNTED`` ones weigh 0)."""
+    if not any(s.weight for s in scores):
+        raise HarnessError(f"color: VBench counted none of these {len(scores)} videos (no frame shows the prompt's "
+                           "object captioned with a colour), so the score is undefined (VBench divides by zero); "
+                           "check the videos, or leave color out of scoring.dimensions")
+    return weighted_mean(scores)
+
+
 @dataclass(frozen=True)
 class DimensionAdapter:
     name: str
@@ -62,6 +88,8 @@ class DimensionAdapter:
     per_video: Callable[[dict, int], VideoScore] = _plain
     reduce: Callable[[Sequence[VideoScore]], float] = weighted_mean
     needs_image: bool = False
+    needs_auxiliary: bool = False  # reads the entry's auxiliary_info[<name>] from VBench_full_info.json
+    omits_uncounted: bool = False  # VBench leaves videos it does not count out of video_results
 
 
 _VB, _I2V = "vbench", "vbench2_beta_i2v"
@@ -76,18 +104,22 @@ REGISTRY: dict[str, DimensionAdapter] = {d.name: d for d in (
     DimensionAdapter("i2v_subject", f"{_I2V}.i2v_subject", needs_image=True),
     DimensionAdapter("i2v_background", f"{_I2V}.i2v_background", needs_image=True),
     DimensionAdapter("camera_motion", f"{_I2V}.camera_motion", _camera),
+    DimensionAdapter("object_class", f"{_VB}.object_class", _counted_frames, needs_auxiliary=True),
+    DimensionAdapter("multiple_objects", f"{_VB}.multiple_objects", _counted_frames, needs_auxiliary=True),
+    DimensionAdapter("human_action", f"{_VB}.human_action"),
+    DimensionAdapter("color", f"{_VB}.color", reduce=counted_mean, needs_auxiliary=True, omits_uncounted=True),
+    DimensionAdapter("spatial_relationship", f"{_VB}.spatial_relationship", _listed_frames, needs_auxiliary=True),
+    DimensionAdapter("scene", f"{_VB}.scene", _counted_frames, needs_auxiliary=True),
+    DimensionAdapter("appearance_style", f"{_VB}.appearance_style", _listed_frames, needs_auxiliary=True),
+    DimensionAdapter("temporal_style", f"{_VB}.temporal_style"),
+    DimensionAdapter("overall_consistency", f"{_VB}.overall_consistency"),
 )}
 
 I2V_DIMENSIONS = ("i2v_subject", "i2v_background", "camera_motion", "subject_consistency",
                   "background_consistency", "motion_smoothness", "dynamic_degree", "aesthetic_quality",
                   "imaging_quality", "temporal_flickering")
-# What a suite is scored on unless scoring.dimensions says otherwise (T2V: the quality dimensions the
-# wheel can run here; the semantic ones are added as their adapters land).
-DEFAULT_DIMENSIONS = {
-    "i2v": I2V_DIMENSIONS,
-    "t2v": ("subject_consistency", "background_consistency", "temporal_flickering", "motion_smoothness",
-            "dynamic_degree", "aesthetic_quality", "imaging_quality"),
-}
+# What a suite is scored on unless scoring.dimensions says otherwise (T2V: VBench's 16 dimensions).
+DEFAULT_DIMENSIONS = {"i2v": I2V_DIMENSIONS, "t2v": BENCHMARKS["vbench"].scored}
 
 
 def adapter(name: str) -> DimensionAdapter:

@@ -1,8 +1,9 @@
 """Call VBench's own ``compute_<dimension>`` on a list of videos, with the few shims the wheel needs.
 
-VBench reads videos through a full-info JSON (``prompt_en``, ``dimension``, ``video_list``, and for
-VBench-I2V ``image_name``) and names videos ``{prompt}-{i}.mp4`` (camera_motion reads its target from
-the file name). We build that view in a scratch folder of symlinks and run the call inside it:
+VBench reads videos through a full-info JSON (``prompt_en``, ``dimension``, ``video_list``, for the
+T2V semantic dimensions ``auxiliary_info``, for VBench-I2V ``image_name``) and names videos
+``{prompt}-{i}.mp4`` (camera_motion and human_action read their target from the file name). We build
+that view in a scratch folder of symlinks and run the call inside it:
 
 * VBench-I2V reads reference images from ``vbench2_beta_i2v/data/crop/<ratio>/<image_name>`` relative
   to the working directory: the scratch folder links each item's image there.
@@ -13,6 +14,8 @@ the file name). We build that view in a scratch folder of symlinks and run the c
 * ``init_submodules(local=True)`` so that weights come from ``$VBENCH_CACHE_DIR`` (checked by the
   provisioning preflight before any work), never from wget. VBench reads that variable once, when
   ``vbench.utils`` is first imported; we set its ``CACHE_DIR`` from the environment for each call.
+* color leaves out of its results the videos it does not count, and divides by zero when it counts
+  none: both mean ``UNCOUNTED`` for those videos.
 """
 from __future__ import annotations
 
@@ -20,11 +23,12 @@ import json
 import math
 import os
 import shutil
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dimensions import VideoScore, adapter
+from .dimensions import UNCOUNTED, DimensionAdapter, VideoScore, adapter
 from .weights import link_dreamsim_models, torch_hub_dir_kept
 
 
@@ -35,6 +39,7 @@ class VideoInput:
     index: int
     frames: int
     image: str | None = None  # I2V reference image
+    auxiliary_info: dict | None = None  # the prompt's VBench_full_info.json auxiliary_info (T2V)
 
 
 class VBenchCallError(RuntimeError):
@@ -96,6 +101,8 @@ def build_view(workdir: Path, dimension: str, videos: list[VideoInput], ratio: s
         name = workdir / "videos" / f"{video.prompt}-{video.index}.mp4"
         name.symlink_to(Path(video.path).resolve())
         entry = {"prompt_en": video.prompt, "dimension": [dimension], "video_list": [str(name)]}
+        if video.auxiliary_info:
+            entry["auxiliary_info"] = video.auxiliary_info
         if video.image is not None:
             crop = workdir / "vbench2_beta_i2v" / "data" / "crop" / ratio / Path(video.image).name
             crop.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +121,11 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
     import importlib
 
     dim = adapter(dimension)
+    for video in videos:
+        if dim.needs_auxiliary and dimension not in (video.auxiliary_info or {}):
+            raise VBenchCallError(f"{video.path}: its prompt {video.prompt!r} has no auxiliary_info[{dimension!r}], "
+                                  f"which VBench's {dimension} reads; score {dimension} only on prompts of "
+                                  "VBench_full_info.json that list it (suite vbench_t2v)")
     info = build_view(Path(workdir), dimension, videos, ratio)
     module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
     utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
@@ -123,12 +135,14 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
     with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir():
         submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
         with _dreamsim_on(device) if dimension == "i2v_background" else _null():
-            out = getattr(module, f"compute_{dimension}")(str(info), device, submodules)
-    video_results = out[-1]
+            video_results = _video_results(dim, module, str(info), device, submodules)
     by_name = {Path(r["video_path"]).name: r for r in video_results}
     scores = []
     for video in videos:
         name = f"{video.prompt}-{video.index}.mp4"
+        if name not in by_name and dim.omits_uncounted:
+            scores.append(UNCOUNTED)
+            continue
         if name not in by_name:
             raise VBenchCallError(f"VBench returned no {dimension} result for {name}")
         score = dim.per_video(by_name[name], video.frames)
@@ -136,6 +150,17 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
             raise VBenchCallError(f"VBench's {dimension} model returned {score.value} for {video.path}")
         scores.append(score)
     return scores
+
+
+def _video_results(dim: DimensionAdapter, module, info: str, device, submodules) -> list[dict]:
+    """``compute_<dimension>``'s per-video list; [] where VBench counted no video and so divided by zero."""
+    try:
+        return getattr(module, f"compute_{dim.name}")(info, device, submodules)[-1]
+    except ZeroDivisionError as err:
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        if dim.omits_uncounted and (where.filename, where.name) == (module.__file__, dim.name):
+            return []
+        raise
 
 
 @contextmanager

@@ -2,7 +2,8 @@
 
 The file lists 946 entries (``prompt_en`` plus a ``dimension`` list). Entries that share a
 prompt become one item holding the union of their dimensions (944 items), because VBench
-names videos by prompt: one set of videos serves every dimension of that prompt.
+names videos by prompt: one set of videos serves every dimension of that prompt. Their
+``auxiliary_info`` (what color, scene, ... look for), merged likewise, is kept in ``item.meta``.
 """
 from __future__ import annotations
 
@@ -48,15 +49,18 @@ def load_vbench_t2v(path: str | None = None, samples: int = 5,
                            f"fix: set suite.path to VBench's {FULL_INFO_NAME}")
     first_index: dict[str, int] = {}
     dimensions: dict[str, list[str]] = {}
+    auxiliary: dict[str, dict] = {}
     for index, entry in enumerate(entries):
         prompt, dims = entry_fields(entry, f"{source}[{index}]",
                                     {"prompt_en": str, "dimension": list})
         first_index.setdefault(prompt, index)
         merged = dimensions.setdefault(prompt, [])
         merged.extend(d for d in dims if d not in merged)
+        auxiliary.setdefault(prompt, {}).update(entry.get("auxiliary_info", {}))
     items = tuple(
         SuiteItem(id=stable_id(prompt), prompt=prompt, dimensions=tuple(dims),
                   samples=flickering_samples if FLICKERING in dims else samples,
-                  meta=item_meta(f"{source}[{first_index[prompt]}]"))
+                  meta=item_meta(f"{source}[{first_index[prompt]}]",
+                                 **({"auxiliary_info": auxiliary[prompt]} if auxiliary[prompt] else {})))
         for prompt, dims in dimensions.items())
     return Suite(name="vbench_t2v", task="t2v", items=items, source=str(source))

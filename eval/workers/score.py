@@ -92,7 +92,8 @@ class ScoreShard(submitit.helpers.Checkpointable):
             else:
                 item = items[unit.item_id]
                 ready.append((unit, record, VideoInput(str(run_dir / record.video), item.prompt, unit.index,
-                                                       record.frames, item.image)))
+                                                       record.frames, item.image,
+                                                       dict(item.meta).get("auxiliary_info"))))
         device = torch.device(self.config.get("device") or ("cuda" if torch.cuda.is_available() else "cpu"))
         workdir = run_dir / "scoring-work" / f"{self.dimension}-{self.chunk:05d}"
         kwargs = dict(device=device)
