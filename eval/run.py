@@ -36,7 +36,7 @@ def run(cfg: DictConfig) -> Path:
         suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])
     suite = load_suite(name, **suite_options)
     spec = GeneratorSpec.from_config(generator_cfg)
-    run_dir = Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)
+    run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
     with run_lock(run_dir):
         plan = write_or_check_plan(run_dir, Plan.build(suite, spec, int(cfg.run.base_seed)))
         print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "

@@ -180,3 +180,13 @@ def test_nan_from_a_model_fails_that_video_only(scored, tmp_path, monkeypatch):
     failed = [x for x in lines if x["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["key"] == victim["key"] and "returned nan" in failed[0]["error"]
     assert sum(x["status"] == "ok" for x in lines) == 5
+
+
+def test_relative_run_root_scores(tmp_path, monkeypatch, skyreels_cache):
+    """The README's default run uses a relative run root; VBench is called from a scratch folder."""
+    monkeypatch.chdir(tmp_path)
+    run_dir = run_inprocess("+suite=smoke", "suite.samples=1", "run.root=runs", "run.stages=[generate,score,aggregate]",
+                            "scoring.dimensions=[temporal_flickering]")
+    assert run_dir.is_absolute() and run_dir.is_relative_to(tmp_path)
+    d = json.loads((run_dir / "results.json").read_text())["dimensions"]["temporal_flickering"]
+    assert (d["n_scored"], d["n_failed"]) == (3, 0)

@@ -126,7 +126,8 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
             raise VBenchCallError(f"{video.path}: its prompt {video.prompt!r} has no auxiliary_info[{dimension!r}], "
                                   f"which VBench's {dimension} reads; score {dimension} only on prompts of "
                                   "VBench_full_info.json that list it (suite vbench_t2v)")
-    info = build_view(Path(workdir), dimension, videos, ratio)
+    workdir = Path(workdir).resolve()  # VBench is called from inside it: every path must be absolute
+    info = build_view(workdir, dimension, videos, ratio)
     module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
     utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
     extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
