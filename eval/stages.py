@@ -22,7 +22,6 @@ def last_shard_count(run_dir: Path, stage: str = "generate") -> int:
 
 
 def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
-    from eval.launch import launch
     from eval.workers.generate import GenerateShard
 
     n_shards = max(1, min(int(cfg.run.shards), len(plan.units)))

@@ -59,7 +59,6 @@ class SkyReelsGenerator:
     @classmethod
     def load(cls, spec: ModelSpec, settings: GenerationSettings, *, offline: bool | None = None) -> "SkyReelsGenerator":
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # ffmpeg subprocesses fork after tokenizing
-        import torch
         from diffusers import HunyuanSkyreelsImageToVideoPipeline, HunyuanVideoPipeline, HunyuanVideoTransformer3DModel
 
         from .tokenizer_guard import check_template_crop

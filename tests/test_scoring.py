@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import compose, manifest_lines, run_cli, run_inprocess
+from harness import manifest_lines, run_cli, run_inprocess
 
 STAGES = "run.stages=[generate,score,aggregate]"
 
