@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 from collections import defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.aggregate import aggregate, bootstrap, get_benchmark
@@ -21,7 +22,7 @@ from eval.vbench_constants import DIMENSIONS, SOURCE
 from eval.workers.score import expected
 
 RESULTS_FILE = "results.json"
-RESULTS_SCHEMA = 1
+RESULTS_SCHEMA = 2  # 2: adds model, date, cost and the per-video table
 BENCHMARK_OF_TASK = {"t2v": "vbench", "i2v": "vbench_i2v"}
 PACKAGES = ("torch", "torchvision", "diffusers", "transformers", "vbench", "numpy", "timm", "pyiqa",
             "dreamsim", "open-clip-torch", "submitit", "hydra-core")
@@ -44,7 +45,7 @@ def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str) -> 
 
 
 def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str], *,
-                  provenance: dict, n_resamples: int = 1000, seed: int = 0) -> dict:
+                  provenance: dict, n_resamples: int = 1000, seed: int = 0, model: str | None = None) -> dict:
     benchmark = BENCHMARK_OF_TASK[plan.suite.task]
     bench = get_benchmark(benchmark)
     per_dim, records, reducers, raw = {}, {}, {}, {}
@@ -71,8 +72,11 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         # possible only with random-weight models; real VBench scores are fractions
         entry["out_of_range"] = entry["raw"] is not None and not 0.0 <= entry["raw"] <= 1.0
     complete = point.complete and all(e["complete"] for e in per_dim.values())
+    videos = video_table(run_dir, plan, dimensions, scorers)
     return {
         "schema": RESULTS_SCHEMA,
+        "model": model or default_model_name(plan.generator.config, plan.suite.task),
+        "date": _date(videos, per_dim),
         "run": str(run_dir),
         "suite": plan.suite.name,
         "task": plan.suite.task,
@@ -88,8 +92,57 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         "total": {"value": point.total, "ci95": _interval(ci.total if ci else None)},
         "bootstrap": {"resamples": n_resamples, "seed": seed, "unit": "prompt"},
         "constants_source": SOURCE,
+        "cost": generation_cost(videos),
         "provenance": provenance,
+        "videos": videos,
     }
+
+
+def default_model_name(generator: dict, task: str) -> str:
+    """The leaderboard name of a run's model: SkyReels V1 and its task, or the external folder's name."""
+    if generator["name"] == "skyreels":
+        tiny = " (tiny random)" if "tiny" in (generator.get("base"), generator.get("transformer")) else ""
+        return f"SkyReels V1 {task.upper()}{tiny}"
+    if generator["name"] == "external":
+        return Path(str(generator.get("videos", "external"))).name
+    return generator["name"]
+
+
+def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str]) -> list[dict]:
+    """One entry per planned video: its unit, prompt, image, file, generation facts and current scores."""
+    done = done_records(run_dir, verify=False)
+    scores = {dim: current_scores(run_dir, dim, scorers[dim]) for dim in dimensions}
+    rows = []
+    for unit in plan.units:
+        item, record = plan.items[unit.item_id], done.get(unit.key)
+        row = {"key": unit.key, "item_id": unit.item_id, "index": unit.index, "seed": unit.seed,
+               "prompt": item.prompt, "image": item.image, "video": None, "sha256": None, "seconds": None,
+               "device": None, "time": None, "scores": {}}
+        if record is not None:
+            row.update(video=record.video, sha256=record.sha256, seconds=record.seconds, device=record.device,
+                       time=record.time)
+            for dim in dimensions:
+                score = scores[dim].get(record.sha256)
+                if score is not None:
+                    row["scores"][dim] = score.value if score.status == "ok" else "failed"
+        rows.append(row)
+    return rows
+
+
+def generation_cost(videos: list[dict]) -> dict | None:
+    """Mean generation seconds per video and the devices, over videos whose time was measured."""
+    timed = [v for v in videos if v["seconds"] is not None]
+    if not timed:
+        return None
+    devices = sorted({v["device"] for v in timed if v["device"]})
+    return {"videos": len(timed), "seconds_per_video": sum(v["seconds"] for v in timed) / len(timed),
+            "devices": devices, "gpu": bool(devices) and all(d.startswith("cuda") for d in devices)}
+
+
+def _date(videos: list[dict], per_dim: dict) -> str | None:
+    """The UTC date of the newest stored video or score, so the same stored results give the same file."""
+    times = [v["time"] for v in videos if v["time"]] + [e["last_scored"] for e in per_dim.values() if e["last_scored"]]
+    return datetime.fromtimestamp(max(times), timezone.utc).strftime("%Y-%m-%d") if times else None
 
 
 def _interval(interval) -> list[float] | None:

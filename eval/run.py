@@ -13,7 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from eval.errors import HarnessError
 
-STAGES = ("generate", "score", "aggregate")
+STAGES = ("generate", "score", "aggregate", "report")
 
 
 def run(cfg: DictConfig) -> Path:

@@ -109,9 +109,25 @@ def aggregate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: d
     dims = scoring_dimensions(cfg, plan, quiet=True)
     config, scorers = prepare_scoring(cfg.scoring, dims, generator_cfg, check=False)
     results = build_results(run_dir, plan, dims, scorers, n_resamples=int(cfg.scoring.bootstrap_resamples),
-                            seed=int(cfg.scoring.seed), provenance=provenance(run_dir, config["provenance"]))
+                            seed=int(cfg.scoring.seed), provenance=provenance(run_dir, config["provenance"]),
+                            model=cfg.run.get("label"))
     path = write_results(run_dir, results)
     total = results["total"]["value"]
     print(f"aggregate: {path} ({results['status']}"
           f"{', Total %.2f%%' % (100 * total) if total is not None else ''})")
     return path
+
+
+def report_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> Path:
+    """The run's own leaderboard against the published baselines, into ``<run>/report/``."""
+    from eval.report import build_report
+    from eval.report.html import BANNER
+    from eval.report.load import load_results
+
+    index = build_report([run_dir], run_dir / "report", previews=bool(cfg.report.previews))
+    if load_results(run_dir).random_weights:
+        import textwrap
+
+        print("\n".join(["", "*" * 100, *(f"* {line}" for line in textwrap.wrap(BANNER, 96)), "*" * 100]))
+    print(f"report: {index}")
+    return index

@@ -1,0 +1,5 @@
+import sys
+
+from eval.report.build import main
+
+sys.exit(main())
