@@ -53,4 +53,16 @@ def load_generator(tiny_root):
     return _load
 
 
+@pytest.fixture(scope="session")
+def scored(tmp_path_factory, skyreels_cache):
+    """The README's default job, every stage (generate, score, aggregate, report), once per session."""
+    import json
+
+    from harness import run_inprocess
+
+    root = tmp_path_factory.mktemp("scored")
+    run_dir = run_inprocess("+suite=smoke", f"run.root={root}", "run.stages=[generate,score,aggregate,report]")
+    return run_dir, json.loads((run_dir / "results.json").read_text())
+
+
 from slurm_fixtures import slurm_cluster  # noqa: E402,F401  (the local SLURM cluster, started on demand)

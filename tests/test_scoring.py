@@ -13,13 +13,6 @@ from harness import manifest_lines, run_cli, run_inprocess
 STAGES = "run.stages=[generate,score,aggregate]"
 
 
-@pytest.fixture(scope="module")
-def scored(tmp_path_factory, skyreels_cache):
-    root = tmp_path_factory.mktemp("scored")
-    run_dir = run_inprocess("+suite=smoke", f"run.root={root}", STAGES)
-    return run_dir, json.loads((run_dir / "results.json").read_text())
-
-
 def score_lines(run_dir):
     return sorted((json.loads(line) for p in (run_dir / "scores").glob("*/*.jsonl")
                    for line in p.read_text().splitlines()), key=lambda r: (r["dimension"], r["key"]))
@@ -71,7 +64,7 @@ def test_rerun_scores_nothing_and_three_chunks_give_identical_numbers(scored, tm
     run_inprocess("+suite=smoke", f"run.dir={copy}", STAGES, "scoring.chunks=3")
     assert len(list((copy / "scores" / "aesthetic_quality").glob("*.jsonl"))) == 3
     other = json.loads((copy / "results.json").read_text())
-    strip = ("run", "provenance")
+    strip = ("run", "provenance", "date")
     assert {k: v for k, v in other.items() if k not in strip} | {"dimensions": None} == \
         {k: v for k, v in results.items() if k not in strip} | {"dimensions": None}
     for name, d in results["dimensions"].items():

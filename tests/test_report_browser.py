@@ -1,0 +1,106 @@
+"""The HTML report in a real browser: headless Chromium from Debian's packages, driven by selenium.
+
+Opens the default job's ``leaderboard.html`` from disk (the session's ``scored`` run, every stage)
+and checks that the table renders, a header click sorts it, every image loads and the drill-down
+link opens. Screenshots go to ``$SKYREELS_TEST_ARTIFACTS`` (default ``test-artifacts/``).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from eval.baselines import load_baselines
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1600,2000")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        done = subprocess.run(["bash", str(REPO / "scripts" / "install_browser.sh")], capture_output=True, text=True)
+        if done.returncode:
+            pytest.fail(f"headless Chromium is missing and could not be installed: {done.stderr.strip()}; "
+                        "run `sudo bash scripts/install_browser.sh` (Debian's chromium and chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    folder = Path(os.environ.get("SKYREELS_TEST_ARTIFACTS") or REPO / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def column_values(driver, column: int) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#leaderboard tbody tr'))"
+        ".map(r => r.cells[arguments[0]].dataset.value);", column)
+
+
+def images_loaded(driver) -> list[tuple[str, bool]]:
+    """Every <img> scrolled into view (lazy ones load), then whether it decoded."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("document.querySelectorAll('img').forEach(i => i.scrollIntoView());")
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+        "return Array.from(document.images).every(i => i.complete);"))
+    return driver.execute_script(
+        "return Array.from(document.images).map(i => [i.getAttribute('src').slice(0, 60), i.naturalWidth > 0]);")
+
+
+def test_leaderboard_in_chromium(scored, browser, artifacts):
+    from selenium.webdriver.common.by import By
+
+    run_dir, results = scored
+    page = run_dir / "report" / "leaderboard.html"
+    browser.get(page.as_uri())
+    rows = browser.find_elements(By.CSS_SELECTOR, "#leaderboard tbody tr")
+    models = [r.get_attribute("data-model") for r in rows]
+    assert sorted(models) == sorted([results["model"], *load_baselines("vbench_i2v")["model"]])
+    measured = browser.find_element(By.CSS_SELECTOR, "#leaderboard tr.measured")
+    assert "partial" in measured.text and "measured" in measured.text
+    assert "meaningless" in browser.find_element(By.ID, "banner").text
+    browser.save_screenshot(str(artifacts / "report-leaderboard.png"))
+
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")]
+    quality = headers.index("Quality")
+    before = column_values(browser, quality)
+    header = browser.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[quality]
+    for direction in ("ascending", "descending"):
+        header.click()
+        values = column_values(browser, quality)
+        numbers = [float(v) for v in values if v]
+        assert numbers == sorted(numbers, reverse=direction == "descending"), direction
+        assert values[len(numbers):] == [""] * (len(values) - len(numbers))  # empty cells last
+        assert sorted(values) == sorted(before) and header.get_attribute("aria-sort") == direction
+    model_header = browser.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[1]
+    model_header.click()
+    names = [r.get_attribute("data-model") for r in browser.find_elements(By.CSS_SELECTOR, "#leaderboard tbody tr")]
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+
+    loaded = images_loaded(browser)
+    assert len(loaded) == 4 and all(ok for _, ok in loaded), loaded
+
+    browser.find_element(By.CSS_SELECTOR, "a.drilldown").click()
+    assert browser.title.endswith("per-video scores")
+    videos = browser.find_elements(By.CSS_SELECTOR, "#videos tbody tr")
+    assert len(videos) == len(results["videos"]) == 6
+    loaded = images_loaded(browser)
+    assert len(loaded) == 12 and all(ok for _, ok in loaded), loaded  # 6 previews, 6 image thumbnails
+    browser.save_screenshot(str(artifacts / "report-videos.png"))
