@@ -37,12 +37,14 @@ def run(cfg: DictConfig) -> Path:
     suite = load_suite(name, **suite_options)
     spec = GeneratorSpec.from_config(generator_cfg)
     run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
+    from eval import stages
+
+    plan = Plan.build(suite, spec, int(cfg.run.base_seed))
+    stages.preflight(plan, cfg, generator_cfg)
     with run_lock(run_dir):
-        plan = write_or_check_plan(run_dir, Plan.build(suite, spec, int(cfg.run.base_seed)))
+        plan = write_or_check_plan(run_dir, plan)
         print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
               f"generator {spec.name} {spec.fingerprint})")
-        from eval import stages
-
         for stage in STAGES:
             if stage in cfg.run.stages:
                 getattr(stages, f"{stage}_stage")(run_dir, plan, cfg, generator_cfg)

@@ -21,6 +21,22 @@ def last_shard_count(run_dir: Path, stage: str = "generate") -> int:
     return launches[-1]["shards"] if launches else 1
 
 
+def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
+    """What the requested stages need and can be checked in seconds (generator settings and weights, VBench's
+    weights and code), before the run directory is made or anything is launched."""
+    from eval.generators import preflight_generator
+
+    if "generate" in cfg.run.stages:
+        preflight_generator(generator_cfg, plan.suite.task)
+    if "score" in cfg.run.stages and not cfg.scoring.fixtures:
+        from eval.scoring.setup import weights_roots
+        from eval.scoring.weights import Roots
+        from eval.scoring.weights import preflight as scoring_preflight
+
+        vbench_dir, torch_home = weights_roots(cfg.scoring)
+        scoring_preflight(scoring_dimensions(cfg, plan, quiet=True), Roots(vbench_dir, torch_home / "hub"))
+
+
 def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
     from eval.workers.generate import GenerateShard
 

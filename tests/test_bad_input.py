@@ -89,3 +89,48 @@ def test_vbench_i2v_without_data_says_what_to_provide(tmp_path, monkeypatch):
     result = run_cli("+suite=vbench_i2v", f"run.root={tmp_path}")
     line = error_line(result)
     assert "vbench2_i2v_full_info.json" in result.stderr and "fetch vbench_i2v" in result.stderr, line
+
+
+@pytest.fixture(scope="module")
+def vbench_i2v_data(tmp_path_factory):
+    """VBench-I2V's real prompt list (../shared/vbench) with a stand-in image for each of its 355 crops."""
+    from PIL import Image
+
+    from conftest import SHARED
+
+    info = SHARED / "vbench" / "vbench2_i2v_full_info.json"
+    crops = tmp_path_factory.mktemp("crops")
+    for name in {item["image_name"] for item in json.loads(info.read_text())}:
+        Image.new("RGB", (64, 36), (10, 20, 30)).save(crops / name)
+    return [f"suite.path={info}", f"suite.image_root={crops}"]
+
+
+def test_vbench_i2v_without_its_data_says_what_to_fetch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKYREELS_CACHE", str(tmp_path / "cache"))
+    line = error_line(run_cli("+suite=vbench_i2v", f"run.root={tmp_path}/runs", "run.stages=[generate,score]"))
+    assert "VBench-I2V prompt list not found" in line and "python -m eval.suites.fetch vbench_i2v" in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_vbench_i2v_without_real_weights_stops_before_any_work(tmp_path, monkeypatch, vbench_i2v_data):
+    """The real job, offline on a machine without the weights: both weights named, nothing made or launched."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, f"run.root={tmp_path}/runs",
+                     "run.stages=[generate,score,aggregate,report]")
+    assert result.returncode == 2, result.stderr
+    assert "hunyuanvideo-community/HunyuanVideo is not in the Hugging Face cache" in result.stderr
+    assert "huggingface-cli download Skywork/SkyReels-V1-Hunyuan-I2V" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_vbench_i2v_without_vbench_weights_stops_before_generating(tmp_path, monkeypatch, vbench_i2v_data):
+    monkeypatch.setenv("VBENCH_CACHE_DIR", str(tmp_path / "vbench"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, "generator=skyreels_tiny", f"run.root={tmp_path}/runs",
+                     "run.stages=[generate,score,aggregate,report]")
+    assert result.returncode == 2
+    assert "VBench cannot score" in result.stderr and "camera_motion" in result.stderr
+    assert f"missing {tmp_path}/vbench/clip_model/ViT-L-14.pt" in result.stderr
+    assert "python -m eval.scoring.weights fetch" in result.stderr
+    assert not (tmp_path / "runs").exists()

@@ -2,8 +2,9 @@
 
 An adapter is constructed as ``Class(spec_config: dict, task: str)`` (loading its model once) and has
 ``generate(item, unit, out_path) -> dict`` (frames, fps, width, height, seconds, peak memory),
-``describe() -> dict`` (provenance) and ``close()``. A new generator: one module, one config
-file under ``configs/generator/``, one line here.
+``describe() -> dict`` (provenance) and ``close()``. Its module may define ``preflight(config, task)``, run
+before any launch to stop a run that cannot work (missing weights, bad settings) in seconds. A new generator:
+one module, one config file under ``configs/generator/``, one line here.
 """
 from __future__ import annotations
 
@@ -17,10 +18,26 @@ REGISTRY = {
 }
 
 
-def load_generator(config: dict, task: str):
-    name = config["name"]
+def _lookup(name: str) -> tuple[object, str]:
     if name not in REGISTRY:
         raise HarnessError(f"unknown generator {name!r}; known: {', '.join(sorted(REGISTRY))} "
                            "(pick one with generator=NAME)")
     module, cls = REGISTRY[name].split(":")
-    return getattr(importlib.import_module(module), cls)(config, task)
+    return importlib.import_module(module), cls
+
+
+def load_generator(config: dict, task: str):
+    module, cls = _lookup(config["name"])
+    return getattr(module, cls)(config, task)
+
+
+def preflight_generator(config: dict, task: str) -> None:
+    """The adapter's ``preflight`` (if it has one); its errors become ``HarnessError`` with the same message."""
+    module, _ = _lookup(config["name"])
+    check = getattr(module, "preflight", None)
+    if check is None:
+        return
+    try:
+        check(config, task)
+    except (ValueError, OSError) as err:
+        raise HarnessError(f"generator {config['name']}: {err}") from None

@@ -22,6 +22,27 @@ def split_config(config: dict, task: str) -> tuple[ModelSpec, GenerationSettings
     return spec, GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
 
 
+def preflight(config: dict, task: str) -> None:
+    """Check the settings and find the weights without loading them, so that a missing download stops the
+    run before anything is launched. The tiny checkpoint is built where it is used."""
+    from skyreels.weights import TINY, resolve_base, resolve_transformer
+
+    spec, _ = split_config(config, task)
+    checks = [(spec.base, lambda: resolve_base(spec.base, spec.base_revision, offline=config.get("offline"))),
+              (spec.transformer_source, lambda: resolve_transformer(spec.transformer_source, task,
+                                                                    spec.transformer_revision,
+                                                                    offline=config.get("offline")))]
+    problems = []
+    for source, resolve in checks:
+        if source != TINY:
+            try:
+                resolve()
+            except OSError as err:
+                problems.append(str(err))
+    if problems:
+        raise FileNotFoundError("\n".join(f"  - {p}" for p in ["weights missing:", *problems])[4:])
+
+
 class SkyReelsAdapter:
     def __init__(self, config: dict, task: str):
         spec, settings = split_config(config, task)
