@@ -127,7 +127,8 @@ def _provenance(run: RunResults) -> dict:
              ("scorer weights", ("random-weight fixtures; " if scoring.get("fixtures") else "")
               + "; ".join(scorer_files)),
              ("constants", data["constants_source"]),
-             ("bootstrap", str(data.get("bootstrap", "")))]
+             ("95% intervals", "bootstrap, {resamples} resamples over {unit}s, seed {seed}".format(**data["bootstrap"])
+              if data.get("bootstrap") else "none")]
     return {"model": data["model"], "fingerprint": data["fingerprint"], "items": items}
 
 
