@@ -3,6 +3,9 @@
 Per dimension: the raw value by VBench's single-process formula over the per-video scores, the
 normalised value, a bootstrap CI over prompts, n_scored / n_expected and n_failed. A dimension that
 is not fully scored gets no group score and no Total (never a 0), and the run is marked partial.
+T2V temporal_flickering counts only the videos VBench's static filter keeps (n_expected: how many it
+keeps; an upper bound while flags are missing); ``static_filter`` summarises the flags, and each video's
+flag is among its scores. The flags enter no score.
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ from eval.manifest import done_records
 from eval.plan import Plan
 from eval.scoring.dimensions import VideoScore, adapter
 from eval.scoring.records import current_scores
+from eval.scoring.static_filter import FILTERED, KEEP, STATIC_FILTER, Selection, read_flags
 from eval.vbench_constants import DIMENSIONS, SOURCE
-from eval.workers.score import expected
+from eval.workers.score import expected, selection, wanted
 
 RESULTS_FILE = "results.json"
 RESULTS_SCHEMA = 2  # 2: adds model, date, cost and the per-video table
@@ -28,17 +32,19 @@ PACKAGES = ("torch", "torchvision", "diffusers", "transformers", "vbench", "nump
             "dreamsim", "open-clip-torch", "submitit", "hydra-core")
 
 
-def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str) -> tuple[dict, dict[str, list]]:
-    """Counts and per-prompt scores of one dimension over the run's current videos."""
+def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str,
+                     chosen: Selection | None = None) -> tuple[dict, dict[str, list]]:
+    """Counts and per-prompt scores of one dimension over the run's current videos (those ``chosen`` by
+    the static filter, if given)."""
     done = done_records(run_dir, verify=False)
-    current = {r.sha256: r for r in done.values()}
+    current = {r.sha256 for r in done.values()} if chosen is None else {done[k].sha256 for k in chosen.keys}
     records = {sha: rec for sha, rec in current_scores(run_dir, dimension, scorer).items() if sha in current}
     by_prompt: dict[str, list[VideoScore]] = defaultdict(list)
     for rec in records.values():
         if rec.status == "ok":
             by_prompt[rec.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
     n_ok = sum(len(v) for v in by_prompt.values())
-    counts = {"n_scored": n_ok, "n_expected": expected(plan, dimension),
+    counts = {"n_scored": n_ok, "n_expected": expected(plan, dimension, chosen),
               "n_failed": sum(1 for r in records.values() if r.status == "failed"),
               "last_scored": max((r.time for r in records.values()), default=None)}
     return counts, dict(sorted(by_prompt.items()))
@@ -49,8 +55,10 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
     benchmark = BENCHMARK_OF_TASK[plan.suite.task]
     bench = get_benchmark(benchmark)
     per_dim, records, reducers, raw = {}, {}, {}, {}
+    done = done_records(run_dir, verify=False)
+    chosen = {dim: selection(run_dir, plan, dim, done, scorers) for dim in dimensions}
     for dim in dimensions:
-        counts, by_prompt = dimension_scores(run_dir, plan, dim, scorers[dim])
+        counts, by_prompt = dimension_scores(run_dir, plan, dim, scorers[dim], chosen[dim])
         reduce = adapter(dim).reduce
         value = reduce([s for scores in by_prompt.values() for s in scores]) if by_prompt else None
         complete = counts["n_scored"] == counts["n_expected"] > 0
@@ -72,7 +80,7 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         # possible only with random-weight models; real VBench scores are fractions
         entry["out_of_range"] = entry["raw"] is not None and not 0.0 <= entry["raw"] <= 1.0
     complete = point.complete and all(e["complete"] for e in per_dim.values())
-    videos = video_table(run_dir, plan, dimensions, scorers)
+    videos = video_table(run_dir, plan, dimensions, scorers, chosen)
     return {
         "schema": RESULTS_SCHEMA,
         "model": model or default_model_name(plan.generator.config, plan.suite.task),
@@ -87,6 +95,7 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         "status": "complete" if complete else "partial",
         "missing": list(point.missing),
         "dimensions": per_dim,
+        "static_filter": filter_summary(run_dir, plan, scorers, chosen.get(FILTERED), done),
         "groups": {g: {"value": v, "ci95": _interval(ci.groups.get(g) if ci else None)}
                    for g, v in point.groups.items()},
         "total": {"value": point.total, "ci95": _interval(ci.total if ci else None)},
@@ -108,10 +117,26 @@ def default_model_name(generator: dict, task: str) -> str:
     return generator["name"]
 
 
-def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str]) -> list[dict]:
-    """One entry per planned video: its unit, prompt, image, file, generation facts and current scores."""
+def filter_summary(run_dir: Path, plan: Plan, scorers: dict[str, str], chosen: Selection | None,
+                   done: dict) -> dict | None:
+    """The static filter's flags and choice for temporal_flickering; None where it does not filter."""
+    if chosen is None:
+        return None
+    units = wanted(plan, STATIC_FILTER)
+    flags = read_flags(run_dir, units, done, scorers[STATIC_FILTER])
+    return {"scorer": scorers[STATIC_FILTER], "keep": KEEP, "n_videos": len(units), "n_flagged": len(flags),
+            "n_static": sum(flags.values()), "n_kept": len(chosen.keys), "complete": not chosen.pending,
+            "pending": sorted(chosen.pending), "short": dict(sorted(chosen.short.items()))}
+
+
+def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str],
+                chosen: dict[str, Selection | None]) -> list[dict]:
+    """One entry per planned video: its unit, prompt, image, file, generation facts and current scores
+    (a filtered dimension's only where the static filter keeps the video; the filter's flag where it ran)."""
     done = done_records(run_dir, verify=False)
-    scores = {dim: current_scores(run_dir, dim, scorers[dim]) for dim in dimensions}
+    shown = [*dimensions, *([STATIC_FILTER] if any(c is not None for c in chosen.values()) else [])]
+    scores = {dim: current_scores(run_dir, dim, scorers[dim]) for dim in shown}
+    kept = {dim: c.keys for dim, c in chosen.items() if c is not None}
     rows = []
     for unit in plan.units:
         item, record = plan.items[unit.item_id], done.get(unit.key)
@@ -121,9 +146,9 @@ def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[
         if record is not None:
             row.update(video=record.video, sha256=record.sha256, seconds=record.seconds, device=record.device,
                        time=record.time)
-            for dim in dimensions:
+            for dim in shown:
                 score = scores[dim].get(record.sha256)
-                if score is not None:
+                if score is not None and (dim not in kept or unit.key in kept[dim]):
                     row["scores"][dim] = score.value if score.status == "ok" else "failed"
         rows.append(row)
     return rows

@@ -33,8 +33,11 @@ def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
         from eval.scoring.weights import Roots
         from eval.scoring.weights import preflight as scoring_preflight
 
+        from eval.scoring.static_filter import with_filter
+
         vbench_dir, torch_home = weights_roots(cfg.scoring)
-        scoring_preflight(scoring_dimensions(cfg, plan, quiet=True), Roots(vbench_dir, torch_home / "hub"))
+        dims = with_filter(plan.suite.task, scoring_dimensions(cfg, plan, quiet=True))
+        scoring_preflight(dims, Roots(vbench_dir, torch_home / "hub"))
 
 
 def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
@@ -97,24 +100,48 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
 
 
 def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> dict[str, str]:
-    """Score every generated video for every dimension; returns the scorer id of each dimension."""
+    """Score every generated video for every dimension; returns the scorer id of each dimension.
+
+    Where VBench's T2V static filter chooses temporal_flickering's videos (``eval.scoring.static_filter``),
+    a first launch flags them (with every other dimension) and a second scores those it keeps."""
     from eval.scoring.setup import prepare_scoring
-    from eval.workers.score import ScoreShard, scoreable
+    from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
+    from eval.workers.score import ScoreShard, scoreable, selection
 
     dims = scoring_dimensions(cfg, plan)
-    config, scorers = prepare_scoring(cfg.scoring, dims, generator_cfg)
-    done = done_records(run_dir, verify=False)
+    filtered = [d for d in dims if applies(plan.suite.task, d)]
+    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), generator_cfg)
+    waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
     n_chunks = max(1, int(cfg.scoring.chunks))
-    workers = []
-    for dim in dims:
-        chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done))))
-        workers += [w for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
-                    if w.todo()]
-    if not workers:
+    launched, failures = 0, []
+    for wave in waves:
+        if launched and wave is filtered and not cfg.launcher.get("wait", True):
+            print(f"score: {', '.join(filtered)} is scored on the videos the static filter keeps: rerun this "
+                  "command once the submitted jobs are done")
+            break
+        done = done_records(run_dir, verify=False)
+        workers = []
+        for dim in wave:
+            chosen = selection(run_dir, plan, dim, done, scorers)
+            if chosen is not None:
+                for line in selection_notes(plan.items, chosen):
+                    print(line)
+            chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+            workers += [w for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config)
+                                    for c in range(chunks)) if w.todo()]
+        if not workers:
+            continue
+        print(f"score: {len(workers)} shards over {len({w.dimension for w in workers})} dimensions, "
+              f"launcher {cfg.launcher.name}")
+        launched += len(workers)
+        try:
+            run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
+        except HarnessError as err:  # the next wave still scores what the flags settled
+            failures.append(str(err))
+    if failures:
+        raise HarnessError("; ".join(failures))
+    if not launched:
         print(f"score: all {len(dims)} dimensions scored")
-        return scorers
-    print(f"score: {len(workers)} shards over {len(dims)} dimensions, launcher {cfg.launcher.name}")
-    run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
     return scorers
 
 

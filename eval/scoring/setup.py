@@ -1,6 +1,10 @@
 """Everything the score stage settles before any worker starts: where VBench's weights are (built as
 random fixtures for the tiny default), that they are all there (preflight), and the scorer id of each
-dimension (VBench version + weight hashes + preprocessing), which keys the stored scores."""
+dimension (VBench version + weight hashes + preprocessing), which keys the stored scores.
+
+temporal_flickering also gets the id of the ``static_filter`` pseudo-dimension, whose stored flags
+choose its T2V videos (``eval.scoring.static_filter``); the filter's RAFT file is checked and built
+only when ``static_filter`` itself is among the dimensions (the score stage adds it for T2V)."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +14,7 @@ from pathlib import Path
 
 from eval.atomic import sha256_file
 from eval.plan import canonical_json, sha256_hex
+from eval.scoring.static_filter import FILTERED, STATIC_FILTER
 from skyreels.cache import cache_dir
 
 PREPROCESSING = "vbench_standard;read_frame=false"
@@ -57,19 +62,22 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         from eval.scoring.fixtures import build_fixtures
 
         preflight(dimensions, roots, files_too=False)  # missing code first: no fixture can stand in for it
-        build_fixtures(dimensions, vbench_dir, torch_home)
+        # the static filter reads dynamic_degree's RAFT file, so dynamic_degree's fixture stands in for it
+        build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots)
     version = importlib.metadata.version("vbench")
     scorers, weights = {}, {}
-    for dim in dimensions:
+    for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):
         files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
-        weights[dim] = files
+        if dim in dimensions:
+            weights[dim] = files
         scorers[dim] = sha256_hex(canonical_json([version, PREPROCESSING, files]))[:16]
     config = {
         "device": scoring.get("device"),
         "fps": generator_cfg.get("fps") or generator_cfg.get("expect_fps"),
         "env": env,
+        "scorers": scorers,
         "provenance": {"scoring": {"vbench": version, "preprocessing": PREPROCESSING,
                                    "fixtures": bool(scoring.get("fixtures")), "weights": weights}},
     }

@@ -16,6 +16,9 @@ that view in a scratch folder of symlinks and run the call inside it:
   ``vbench.utils`` is first imported; we set its ``CACHE_DIR`` from the environment for each call.
 * color leaves out of its results the videos it does not count, and divides by zero when it counts
   none: both mean ``UNCOUNTED`` for those videos.
+* The T2V static filter (``static_filter``, see ``eval.scoring.static_filter``) is VBench's own
+  ``StaticFilter(args, device).infer(path)`` with the CLI's default ``args``; its ``get_frames`` sends
+  frames to the module's ``DEVICE = 'cuda'``, which is set to the scoring device for the call.
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dimensions import UNCOUNTED, DimensionAdapter, VideoScore, adapter
-from .weights import link_dreamsim_models, torch_hub_dir_kept
+from .static_filter import STATIC_FILTER
+from .weights import Roots, link_dreamsim_models, required_files, torch_hub_dir_kept
 
 
 @dataclass(frozen=True)
@@ -77,18 +81,23 @@ def _vbench_cache_dir():
 
 
 @contextmanager
+def _patched(owner, name: str, value):
+    """``owner.name`` is ``value`` inside, and what it was afterwards."""
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
 def _dreamsim_on(device):
     """VBench's i2v_background builds DreamSim without a device argument, which means CUDA."""
     import functools
 
     import vbench2_beta_i2v.i2v_background as module
 
-    original = module.dreamsim
-    module.dreamsim = functools.partial(original, device=str(device))
-    try:
-        yield
-    finally:
-        module.dreamsim = original
+    return _patched(module, "dreamsim", functools.partial(module.dreamsim, device=str(device)))
 
 
 def build_view(workdir: Path, dimension: str, videos: list[VideoInput], ratio: str) -> Path:
@@ -120,6 +129,8 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
     """VBench's per-video results for ``videos`` (in order); raises if VBench fails or returns NaN."""
     import importlib
 
+    if dimension == STATIC_FILTER:
+        return static_flags(videos, device=device)
     dim = adapter(dimension)
     for video in videos:
         if dim.needs_auxiliary and dimension not in (video.auxiliary_info or {}):
@@ -151,6 +162,22 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
             raise VBenchCallError(f"VBench's {dimension} model returned {score.value} for {video.path}")
         scores.append(score)
     return scores
+
+
+def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
+    """VBench's static filter on each video: 1.0 static, 0.0 not. RAFT is loaded once, from the
+    provisioned ``raft-things.pth``, with the CLI's defaults (not small, no mixed precision, no
+    alternate correlation); the flag depends only on the file's frames, not on its name."""
+    import argparse
+
+    import vbench.cli.static_filter as module
+
+    (raft,) = required_files([STATIC_FILTER])
+    args = argparse.Namespace(model=str(raft.path(Roots.from_env())), small=False, mixed_precision=False,
+                              alternate_corr=False)
+    with _patched(module, "DEVICE", device):
+        model = module.StaticFilter(args, device)
+        return [VideoScore(1.0 if model.infer(video.path) else 0.0) for video in videos]
 
 
 def _video_results(dim: DimensionAdapter, module, info: str, device, submodules) -> list[dict]:

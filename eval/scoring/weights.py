@@ -148,8 +148,8 @@ FILES: tuple[WeightFile, ...] = (
     WeightFile(("imaging_quality",), "pyiqa_model/musiq_spaq_ckpt-358bb6af.pth", "vbench", MUSIQ_URL,
                sha256="358bb6af"),
     WeightFile(("motion_smoothness",), "amt_model/amt-s.pth", "vbench", AMT_URL),
-    WeightFile(("dynamic_degree",), "raft_model/models/raft-things.pth", "vbench", RAFT_URL,
-               source="zip", member="models/raft-things.pth"),
+    WeightFile(("dynamic_degree", "static_filter"), "raft_model/models/raft-things.pth", "vbench",
+               RAFT_URL, source="zip", member="models/raft-things.pth"),
     WeightFile(("human_action",), "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth", "vbench",
                VBENCH_MODELS + "l16_ptk710_ftk710_ftk400_f16_res224.pth"),
     WeightFile(_GRIT, "grit_model/grit_b_densecap_objectdet.pth", "vbench", GRIT_URL),
@@ -174,7 +174,9 @@ T2V_DIMENSIONS = ("subject_consistency", "background_consistency", "temporal_fli
                   "human_action", "color", "spatial_relationship", "scene", "appearance_style", "temporal_style",
                   "overall_consistency")
 I2V_DIMENSIONS = ("i2v_subject", "i2v_background", "camera_motion")
-DIMENSIONS = T2V_DIMENSIONS + I2V_DIMENSIONS
+# Not a VBench dimension: its T2V static filter ahead of temporal_flickering (eval.scoring.static_filter).
+FILTERS = ("static_filter",)
+DIMENSIONS = T2V_DIMENSIONS + I2V_DIMENSIONS + FILTERS
 
 
 def _check_dimensions(dimensions) -> tuple[str, ...]:

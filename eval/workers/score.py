@@ -3,6 +3,9 @@
 Videos are checked first (decodable, enough frames, the configured fps); a bad video gets a failed
 record with the reason and the others are still scored. If VBench's call fails for the batch, each
 video is retried alone so that one bad video cannot take the others' scores with it.
+
+T2V temporal_flickering takes only the videos VBench's static filter keeps, as far as the stored
+``static_filter`` flags settle them (``selection``; ``eval.scoring.static_filter``).
 """
 from __future__ import annotations
 
@@ -18,14 +21,16 @@ from eval.errors import HarnessError
 from eval.manifest import GenerationRecord, done_records
 from eval.plan import Plan, Unit, load_plan
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
+from eval.scoring.static_filter import FILTERED, STATIC_FILTER, Selection, applies, read_flags, select
 
 # Dimensions that compare consecutive frames need at least two.
 PAIR_DIMENSIONS = {"subject_consistency", "background_consistency", "temporal_flickering", "motion_smoothness",
                    "dynamic_degree", "i2v_subject", "i2v_background", "camera_motion"}
 
 
-# RAFT (dynamic_degree) and AMT-S (motion_smoothness) divide by zero on pyramids of smaller frames.
-OPTICAL_FLOW_DIMENSIONS = {"dynamic_degree", "motion_smoothness"}
+# RAFT (dynamic_degree, static_filter) and AMT-S (motion_smoothness) divide by zero on pyramids of smaller
+# frames; the static filter would read RAFT's NaN as "static".
+OPTICAL_FLOW_DIMENSIONS = {"dynamic_degree", "motion_smoothness", STATIC_FILTER}
 MIN_FLOW_SIZE = 128
 
 
@@ -33,16 +38,36 @@ class ScoreShardFailed(HarnessError):
     pass
 
 
-def scoreable(plan: Plan, dimension: str, done: dict[str, GenerationRecord]) -> list[tuple[Unit, GenerationRecord]]:
-    """Units whose video exists and whose item asks for ``dimension`` (items without a list take all)."""
+def wanted(plan: Plan, dimension: str) -> list[Unit]:
+    """Units whose item asks for ``dimension`` (items without a list take all); the static filter runs
+    on temporal_flickering's."""
+    asked = FILTERED if dimension == STATIC_FILTER else dimension
     items = plan.items
-    return [(u, done[u.key]) for u in plan.units
-            if u.key in done and (not items[u.item_id].dimensions or dimension in items[u.item_id].dimensions)]
+    return [u for u in plan.units if not items[u.item_id].dimensions or asked in items[u.item_id].dimensions]
 
 
-def expected(plan: Plan, dimension: str) -> int:
-    items = plan.items
-    return sum(1 for u in plan.units if not items[u.item_id].dimensions or dimension in items[u.item_id].dimensions)
+def selection(run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord],
+              scorers: dict[str, str]) -> Selection | None:
+    """The static filter's choice of videos for ``dimension``, from its stored flags; None where it does not apply."""
+    if not applies(plan.suite.task, dimension):
+        return None
+    if STATIC_FILTER not in scorers:
+        raise HarnessError(f"{dimension} of a t2v suite needs the {STATIC_FILTER} scorer id: take the scorers "
+                           "from eval.scoring.setup.prepare_scoring, which adds it")
+    units = wanted(plan, dimension)
+    return select(units, read_flags(run_dir, units, done, scorers[STATIC_FILTER]))
+
+
+def scoreable(plan: Plan, dimension: str, done: dict[str, GenerationRecord],
+              chosen: Selection | None = None) -> list[tuple[Unit, GenerationRecord]]:
+    """Units of ``dimension`` whose video exists, within ``chosen`` (the static filter's choice) if given."""
+    keep = None if chosen is None else chosen.keys
+    return [(u, done[u.key]) for u in wanted(plan, dimension) if u.key in done and (keep is None or u.key in keep)]
+
+
+def expected(plan: Plan, dimension: str, chosen: Selection | None = None) -> int:
+    """Videos ``dimension`` is to score: the planned ones, or what the static filter keeps (see ``Selection``)."""
+    return len(wanted(plan, dimension)) if chosen is None else chosen.expected
 
 
 @dataclass(frozen=True)
@@ -65,7 +90,9 @@ class ScoreShard(submitit.helpers.Checkpointable):
 
     def todo(self) -> list[tuple[Unit, GenerationRecord]]:
         run_dir = Path(self.run_dir)
-        units = scoreable(load_plan(run_dir), self.dimension, done_records(run_dir))
+        plan, done = load_plan(run_dir), done_records(run_dir)
+        chosen = selection(run_dir, plan, self.dimension, done, self.config.get("scorers", {}))
+        units = scoreable(plan, self.dimension, done, chosen)
         mine = units[self.chunk * len(units) // self.n_chunks:(self.chunk + 1) * len(units) // self.n_chunks]
         have = current_scores(run_dir, self.dimension, self.scorer)
         return [(u, r) for u, r in mine if r.sha256 not in have or have[r.sha256].status != "ok"]
