@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 
 def append_line(path: Path, obj: dict) -> None:
@@ -32,3 +34,13 @@ def read_lines(path: Path) -> Iterator[dict]:
             yield json.loads(line)
         except json.JSONDecodeError:
             continue
+
+
+def latest_by(records: Iterable[T], key: Callable[[T], str], ok: Callable[[T], bool]) -> dict[str, T]:
+    """The last record per ``key`` in file order, except that a later failure never hides a success."""
+    latest: dict[str, T] = {}
+    for record in records:
+        k = key(record)
+        if ok(record) or k not in latest or not ok(latest[k]):
+            latest[k] = record
+    return latest

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .atomic import sha256_file
-from .jsonl import append_line, read_lines
+from .jsonl import append_line, latest_by, read_lines
 
 MANIFEST_DIR = "manifests"
 
@@ -66,11 +66,7 @@ def read_records(run_dir: Path) -> list[GenerationRecord]:
 
 
 def latest_by_key(records: list[GenerationRecord]) -> dict[str, GenerationRecord]:
-    latest: dict[str, GenerationRecord] = {}
-    for record in records:
-        if record.status == "done" or latest.get(record.key, record).status != "done":
-            latest[record.key] = record
-    return latest
+    return latest_by(records, key=lambda r: r.key, ok=lambda r: r.status == "done")
 
 
 def done_records(run_dir: Path, verify: bool = True) -> dict[str, GenerationRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from eval.jsonl import append_line, read_lines
+from eval.jsonl import append_line, latest_by, read_lines
 
 SCORES_DIR = "scores"
 
@@ -48,10 +48,5 @@ def read_scores(run_dir: Path, dimension: str | None = None) -> list[ScoreRecord
 
 def current_scores(run_dir: Path, dimension: str, scorer: str) -> dict[str, ScoreRecord]:
     """The latest record per video sha256 for ``dimension`` under ``scorer`` (ok beats failed)."""
-    latest: dict[str, ScoreRecord] = {}
-    for record in read_scores(run_dir, dimension):
-        if record.scorer != scorer:
-            continue
-        if record.status == "ok" or latest.get(record.video_sha256, record).status != "ok":
-            latest[record.video_sha256] = record
-    return latest
+    return latest_by((r for r in read_scores(run_dir, dimension) if r.scorer == scorer),
+                     key=lambda r: r.video_sha256, ok=lambda r: r.status == "ok")
