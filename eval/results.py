@@ -32,11 +32,10 @@ PACKAGES = ("torch", "torchvision", "diffusers", "transformers", "vbench", "nump
             "dreamsim", "open-clip-torch", "submitit", "hydra-core")
 
 
-def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str,
+def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str, done: dict,
                      chosen: Selection | None = None) -> tuple[dict, dict[str, list]]:
     """Counts and per-prompt scores of one dimension over the run's current videos (those ``chosen`` by
-    the static filter, if given)."""
-    done = done_records(run_dir, verify=False)
+    the static filter, if given); ``done`` is the run's ``done_records``."""
     current = {r.sha256 for r in done.values()} if chosen is None else {done[k].sha256 for k in chosen.keys}
     records = {sha: rec for sha, rec in current_scores(run_dir, dimension, scorer).items() if sha in current}
     by_prompt: dict[str, list[VideoScore]] = defaultdict(list)
@@ -58,7 +57,7 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
     done = done_records(run_dir, verify=False)
     chosen = {dim: selection(run_dir, plan, dim, done, scorers) for dim in dimensions}
     for dim in dimensions:
-        counts, by_prompt = dimension_scores(run_dir, plan, dim, scorers[dim], chosen[dim])
+        counts, by_prompt = dimension_scores(run_dir, plan, dim, scorers[dim], done, chosen[dim])
         reduce = adapter(dim).reduce
         value = reduce([s for scores in by_prompt.values() for s in scores]) if by_prompt else None
         complete = counts["n_scored"] == counts["n_expected"] > 0
@@ -80,7 +79,7 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         # possible only with random-weight models; real VBench scores are fractions
         entry["out_of_range"] = entry["raw"] is not None and not 0.0 <= entry["raw"] <= 1.0
     complete = point.complete and all(e["complete"] for e in per_dim.values())
-    videos = video_table(run_dir, plan, dimensions, scorers, chosen)
+    videos = video_table(run_dir, plan, dimensions, scorers, chosen, done)
     return {
         "schema": RESULTS_SCHEMA,
         "model": model or default_model_name(plan.generator.config, plan.suite.task),
@@ -130,10 +129,9 @@ def filter_summary(run_dir: Path, plan: Plan, scorers: dict[str, str], chosen: S
 
 
 def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str],
-                chosen: dict[str, Selection | None]) -> list[dict]:
+                chosen: dict[str, Selection | None], done: dict) -> list[dict]:
     """One entry per planned video: its unit, prompt, image, file, generation facts and current scores
     (a filtered dimension's only where the static filter keeps the video; the filter's flag where it ran)."""
-    done = done_records(run_dir, verify=False)
     shown = [*dimensions, *([STATIC_FILTER] if any(c is not None for c in chosen.values()) else [])]
     scores = {dim: current_scores(run_dir, dim, scorers[dim]) for dim in shown}
     kept = {dim: c.keys for dim, c in chosen.items() if c is not None}
