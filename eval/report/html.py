@@ -9,7 +9,8 @@ import pandas as pd
 
 from eval.aggregate import get_benchmark
 from eval.report.load import RunResults
-from eval.report.table import STANDARD_SUITE, dimension_label, display_name
+from eval.report.table import GROUP_TITLES, STANDARD_SUITE, dimension_label, display_name
+from eval.vbench_constants import SOURCE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TITLES = {"vbench": "VBench (text-to-video)", "vbench_i2v": "VBench-I2V (image-to-video)"}
@@ -74,8 +75,7 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
     header = [{"label": "#", "type": "number", "title": "rank among comparable rows"},
               {"label": "model", "type": "text", "title": ""},
               {"label": "Total", "type": "number", "title": "Total (%)"}]
-    header += [{"label": g.replace("i2v", "I2V").title() if g != "i2v" else "I2V", "type": "number",
-                "title": f"{g} (%)"} for g in bench.groups]
+    header += [{"label": GROUP_TITLES[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
     header += [{"label": dimension_label(d), "type": "number", "title": f"{d}, raw (%)"} for d in bench.dimensions]
     header += [{"label": "videos scored", "type": "number", "title": "n_scored / n_expected over all dimensions"},
                {"label": "s / video", "type": "number", "title": "generation seconds per video"},
@@ -99,8 +99,8 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
             if isinstance(text, str) and text:
                 notes.append({"model": display_name(row), "text": label + text})
     return _environment().get_template("leaderboard.html.j2").render(
-        title=TITLES[benchmark], formula=bench.formula, constants_source=runs[0].data["constants_source"] if runs
-        else "eval/vbench_constants.py", standard_suite=STANDARD_SUITE[benchmark], header=header, rows=rows,
+        title=TITLES[benchmark], formula=bench.formula, constants_source=SOURCE,
+        standard_suite=STANDARD_SUITE[benchmark], header=header, rows=rows,
         notes=notes, plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(out_dir / "plots" / f"{p}.png")}
                             for p in plots],
         provenance=[_provenance(r) for r in runs], banner=BANNER if any(r.random_weights for r in runs) else "",

@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from eval.aggregate import get_benchmark
-from eval.report.table import dimension_label, display_name, normalised_of
+from eval.report.table import GROUP_TITLES, dimension_label, display_name, normalised_of
 
-GROUP_TITLES = {"total": "Total", "quality": "Quality", "semantic": "Semantic", "i2v": "I2V"}
 
 
 def _pyplot():

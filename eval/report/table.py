@@ -18,6 +18,7 @@ from eval.baselines import load_baselines, raw_fractions
 from eval.report.load import RunResults
 
 STANDARD_SUITE = {"vbench": "vbench_t2v", "vbench_i2v": "vbench_i2v"}
+GROUP_TITLES = {"quality": "Quality", "semantic": "Semantic", "i2v": "I2V"}
 SETTINGS_SHOWN = 4  # differing generator settings named in a label, at most
 
 
