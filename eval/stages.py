@@ -88,14 +88,19 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
         return dims
     dims = list(DEFAULT_DIMENSIONS[plan.suite.task])
     if cfg.scoring.fixtures:
-        from eval.scoring.fixtures import SUPPORTED
+        from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED
         from eval.scoring.weights import code_problems
 
-        skipped = [d for d in dims if d not in SUPPORTED or code_problems([d])]
+        # bert=False: the fixtures include a bert-base-uncased stand-in (scene)
+        skipped = [d for d in dims if d not in SUPPORTED or code_problems([d], bert=False)]
+        slow = [d for d in dims if d in NOT_BY_DEFAULT and d not in skipped]
         if skipped and not quiet:
             print(f"score: no random fixture can run {', '.join(skipped)} here (see `python -m "
                   f"eval.scoring.weights check --dimensions {','.join(skipped)}`); the results will be partial")
-        dims = [d for d in dims if d not in skipped]
+        if slow and not quiet:
+            print(f"score: {', '.join(slow)} run full-size random models (one to two minutes a video on a CPU), "
+                  f"so only when named: scoring.dimensions=[{','.join(slow)}]; the results will be partial")
+        dims = [d for d in dims if d not in skipped and d not in slow]
     return dims
 
 

@@ -21,6 +21,20 @@ dreamsim            ``./models``: DINO hub folder + checkpoint (as ``dino``),   
                     for CLIP and OpenCLIP, peft LoRA adapter (``qkv``)           (fixed arch)
 cotracker           CoTracker2 state dict, built from the co-tracker hub code    full (fixed arch)
                     the user provides (its code is not in any wheel)
+viclip              ``{"model": ViCLIP}`` (ViT-L/14 video + text encoders, built  full (fixed arch),
+                    by VBench's ``ViCLIP``), fp16 tensors; its tokenizer's        fp16: 0.86 GB
+                    ``bpe_simple_vocab_16e6.txt.gz`` is the real file (copied    (vocabulary: the
+                    from the ``clip`` package, checked against its sha256)        real file)
+umt                 UMT ViT-L/16 state dict (16 frames, 400 Kinetics classes,    full (fixed arch),
+                    as ``human_action`` creates it through timm), fp16 tensors   fp16: 0.61 GB
+tag2text            ``{"model": Tag2Text_Caption}`` (Swin-B; architecture from  full (fixed arch),
+                    the wheel's JSON configs), fp16 tensors; [SEP] biased so    fp16: 0.83 GB;
+                    captions end at min_length. Plus ``bert-base-uncased`` in   bert: width 768,
+                    Hugging Face's cache layout under the fixtures' own HF home 2 layers (q2l's),
+                    (jobs get ``SKYREELS_VBENCH_HF_HOME`` with fixtures only):  fp32: 0.15 GB
+                    WordPiece vocab with BERT's 30522 ids (special tokens where
+                    BERT has them; characters, Tag2Text's tag words,
+                    ``[unusedN]``), config, ``BertModel`` safetensors
 ==================  ==========================================================  ==================
 
 Each product's files are written atomically, then recorded in ``.skyreels-fixtures.json`` at
@@ -39,14 +53,17 @@ from pathlib import Path
 from typing import Callable
 
 from eval.atomic import sha256_file, write_bytes_atomic, write_json_atomic
-from eval.scoring.weights import (COTRACKER_REPO, DINO_URL, DREAMSIM_DIR, FIXTURE_MANIFEST, Roots, ScoringWeightsError,
-                                  WeightFile, fixture_manifest, is_fixture, package_dir, required_files,
-                                  torch_hub_dir_kept)
+from eval.scoring.weights import (COTRACKER_REPO, DINO_URL, DREAMSIM_DIR, FIXTURE_MANIFEST, HF_HUB, Roots,
+                                  ScoringWeightsError, WeightFile, fixture_manifest, hf_hub_cache, is_fixture,
+                                  package_dir, required_files, torch_hub_dir_kept)
 
 FIXTURE_VERSION = 1
 DINO_WIDTH, DINO_DEPTH = 64, 12
 CLIP_WIDTH = 64
 COTRACKER_HUB = "facebookresearch_co-tracker_main"
+BERT = "bert-base-uncased"
+BERT_VOCAB, BERT_DEPTH = 30522, 2  # BERT's vocabulary size (Tag2Text's med_config expects 30522 + 2); q2l's depth
+SEP_BIAS = 10.0  # Tag2Text's caption head: [SEP] (end of caption) wins once allowed
 
 # Our own stand-in for DINO's hubconf.py (not DINO's code): a timm ViT whose size is read from
 # the checkpoint, with DINO's state-dict keys and DINO's way of resizing position embeddings.
@@ -117,6 +134,8 @@ class Product:
     dimensions: tuple[str, ...]
     build: Callable[[Roots], None]
     provided: tuple[str, ...] = ()
+    complete: Callable[[Roots], bool] | None = None  # its files outside the weight table are there
+
 
     def files(self) -> list[WeightFile]:
         return [f for f in required_files(self.dimensions) if f.relpath not in self.provided]
@@ -275,6 +294,136 @@ def _build_cotracker(roots: Roots) -> None:
     _save_torch(predictor.model.state_dict(), roots.torch_hub / "checkpoints/cotracker2.pth")
 
 
+def _half(state: dict) -> dict:
+    """fp16 tensors (half the file; ``load_state_dict`` copies them into VBench's fp32 model)."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def _build_viclip(roots: Roots) -> None:
+    """VBench's ``ViCLIP`` (its architecture is fixed in its ``__init__``), random, as ``{"model": state}``,
+    which ``ViCLIP(pretrain=...)`` loads strictly; the vocabulary is the real one, from the ``clip`` package."""
+    import torch
+
+    from eval.scoring.vbench_call import VICLIP_BPE, viclip_tokenizer
+
+    (bpe,) = [f for f in required_files(["temporal_style"]) if f.relpath == VICLIP_BPE]
+    source = (package_dir("clip") or Path("-")) / "bpe_simple_vocab_16e6.txt.gz"
+    if not source.is_file() or sha256_file(source) != bpe.sha256:
+        raise FixtureError(f"ViCLIP's vocabulary is copied from the openai-clip package, whose {source} is missing "
+                           f"or not the release (sha256 {bpe.sha256}): {bpe.how_to_get(roots)}")
+    _write(bpe.path(roots), source.read_bytes())
+    with viclip_tokenizer(roots.vbench):
+        from vbench.third_party.ViCLIP.viclip import ViCLIP
+
+        torch.manual_seed(14)
+        model = ViCLIP(pretrain=None)
+    # ViCLIP leaves these torch.empty (its checkpoint fills them): initialized as CLIP initializes them
+    for param, std in ((model.text_encoder.positional_embedding, 0.01),
+                       (model.text_encoder.text_projection, model.text_width ** -0.5),
+                       (model.vision_encoder.proj, model.vision_width ** -0.5)):
+        param.data.normal_(0.0, std)
+    state = _half(model.state_dict())
+    del model
+    _save_torch({"model": state}, roots.vbench / "ViCLIP/ViClip-InternVid-10M-FLT.pth")
+
+
+# UMT's architecture as VBench's human_action creates it (its other arguments only set dropout and init).
+UMT_ARCH = {"num_classes": 400, "all_frames": 16, "tubelet_size": 1, "use_learnable_pos_emb": False,
+            "use_mean_pooling": True}
+
+
+def umt_model(**overrides):
+    """VBench's UMT ViT-L/16 (``vbench.human_action`` registers it with timm as vit_large_patch16_224)."""
+    import vbench.human_action  # noqa: F401
+    from timm.models import create_model
+
+    return create_model("vit_large_patch16_224", pretrained=False, **{**UMT_ARCH, **overrides})
+
+
+def _build_umt(roots: Roots) -> None:
+    """A plain state dict: ``human_action`` passes ``torch.load(path)`` to ``load_state_dict``."""
+    import torch
+
+    torch.manual_seed(15)
+    state = _half(umt_model(init_scale=0.001).state_dict())  # as human_action creates it
+    _save_torch(state, roots.vbench / "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth")
+
+
+def fixture_hf_home(vbench_cache_dir) -> Path:
+    """The fixtures' own ``HF_HOME`` (its ``bert-base-uncased`` stand-in), beside their VBench cache."""
+    return Path(vbench_cache_dir).expanduser().parent / "hf"
+
+
+def _bert_vocab() -> list[str]:
+    """A WordPiece vocabulary with BERT's size and special-token ids ([PAD] 0, [UNK] 100, [CLS] 101,
+    [SEP] 102, [MASK] 103): characters and ``##`` characters (so any text tokenizes), Tag2Text's
+    prompt and tag words (so its tags and captions are words), then ``[unusedN]`` up to the size."""
+    import string
+
+    from vbench.third_party.tag2Text.tag_class import tra_array
+
+    chars = list(string.ascii_lowercase + string.digits + string.punctuation)
+    tokens = ["[PAD]", *(f"[unused{i}]" for i in range(99)), "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+              *chars, *("##" + c for c in chars), "a", "picture", "of"]
+    tokens = list(dict.fromkeys([*tokens, *(w for tag in tra_array for w in str(tag).lower().split())]))
+    return tokens + [f"[unused{i}]" for i in range(99, 99 + BERT_VOCAB - len(tokens))]
+
+
+def _bert_current(hf_home: Path) -> bool:
+    """Whether the stand-in of this ``FIXTURE_VERSION`` is complete (its manifest is written last)."""
+    entry = fixture_manifest(hf_home).get(BERT, {})
+    snapshot = hf_home / HF_HUB / f"models--{BERT}" / "snapshots" / entry.get("revision", "-")
+    return entry.get("version") == FIXTURE_VERSION and all((snapshot / name).is_file() for name in entry["files"])
+
+
+def _build_bert(hf_home: Path) -> None:
+    """``bert-base-uncased`` in the Hugging Face cache layout (``snapshots/<revision>/``, ``refs/main``),
+    revision = the files' hash: vocab, tokenizer config, config and a random ``BertModel`` of width 768."""
+    import hashlib
+    import json
+
+    import torch
+    from safetensors.torch import save
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=BERT_VOCAB, num_hidden_layers=BERT_DEPTH, architectures=["BertModel"])
+    torch.manual_seed(12)
+    state = {k: v.contiguous() for k, v in BertModel(config).state_dict().items()}
+    files = {"vocab.txt": ("\n".join(_bert_vocab()) + "\n").encode(),
+             "tokenizer_config.json": json.dumps({"do_lower_case": True, "model_max_length": 512,
+                                                  "tokenizer_class": "BertTokenizer"}, indent=1).encode(),
+             "config.json": config.to_json_string(use_diff=False).encode(),
+             "model.safetensors": save(state, metadata={"format": "pt"})}
+    revision = hashlib.sha1(b"".join(hashlib.sha256(data).digest() for data in files.values())).hexdigest()
+    repo = hf_home / HF_HUB / f"models--{BERT}"
+    for name, data in files.items():
+        _write(repo / "snapshots" / revision / name, data)
+    _write(repo / "refs" / "main", revision.encode())
+    manifest = {**fixture_manifest(hf_home), BERT: {"version": FIXTURE_VERSION, "revision": revision,
+                                                    "files": sorted(files)}}
+    write_json_atomic(hf_home / FIXTURE_MANIFEST, manifest)
+    os.chmod(hf_home / FIXTURE_MANIFEST, 0o644)
+
+
+def _build_tag2text(roots: Roots) -> None:
+    """VBench's ``Tag2Text_Caption`` as ``tag2text_caption`` builds it (swin_b, 384 px), which reads
+    bert-base-uncased (tokenizer and weights): from our stand-in, built first."""
+    import torch
+    from vbench.third_party.tag2Text.tag2text import Tag2Text_Caption
+
+    hf_home = fixture_hf_home(roots.vbench)
+    if not _bert_current(hf_home):
+        _build_bert(hf_home)
+    with hf_hub_cache(hf_home, offline=True):
+        torch.manual_seed(13)
+        model = Tag2Text_Caption(image_size=384, vit="swin_b")
+    with torch.no_grad():  # captions end at generate()'s min_length, not its max_length (3x less CPU time)
+        model.text_decoder.cls.predictions.bias[model.tokenizer.sep_token_id] = SEP_BIAS
+    state = _half(model.state_dict())
+    del model
+    _save_torch({"model": state}, roots.vbench / "caption_model/tag2text_swin_14m.pth")
+
+
 PRODUCTS: tuple[Product, ...] = (
     Product("dino", ("subject_consistency", "i2v_subject"), _build_dino),
     Product("clip_b32", ("background_consistency", "appearance_style"), _build_clip_b32),
@@ -284,8 +433,16 @@ PRODUCTS: tuple[Product, ...] = (
     Product("raft", ("dynamic_degree",), _build_raft),
     Product("dreamsim", ("i2v_background",), _build_dreamsim),
     Product("cotracker", ("camera_motion",), _build_cotracker, provided=(f"{COTRACKER_HUB}/hubconf.py",)),
+    Product("viclip", ("temporal_style", "overall_consistency"), _build_viclip),
+    Product("umt", ("human_action",), _build_umt),
+    Product("tag2text", ("scene",), _build_tag2text,
+            complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))),
 )
 NO_WEIGHTS = ("temporal_flickering",)
+# Scored with fixtures only when scoring.dimensions names them (not in the fixtures' default list): their
+# fixed ViT-L models take ~25 s (ViCLIP, 8 frames) to ~75 s (UMT, 16 frames) a video on 2 CPU cores;
+# scene's Tag2Text (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video.
+NOT_BY_DEFAULT = ("temporal_style", "overall_consistency", "human_action", "scene")
 SUPPORTED = tuple(d for p in PRODUCTS for d in p.dimensions) + NO_WEIGHTS
 
 
@@ -346,7 +503,7 @@ def build_fixtures(dimensions, vbench_cache_dir, torch_home) -> dict:
             if real:
                 result["kept"] += real
                 continue
-            if not all(_current(f, roots) for f in files):
+            if not all(_current(f, roots) for f in files) or (product.complete and not product.complete(roots)):
                 product.build(roots)
                 _record(product, files, roots)
             result["fixtures"].update({str(f.path(roots)): product.name for f in files})

@@ -52,10 +52,18 @@ def file_digest(file, roots) -> str:
 
 def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, check: bool = True) -> tuple[dict, dict]:
     """Returns (the workers' config, {dimension: scorer id}). Raises naming every missing file or module."""
-    from eval.scoring.weights import Roots, preflight, required_files
+    from eval.scoring.fixtures import fixture_hf_home
+    from eval.scoring.weights import VBENCH_HF_HOME, Roots, preflight, required_files
 
     vbench_dir, torch_home = weights_roots(scoring)
     env = {"VBENCH_CACHE_DIR": str(vbench_dir), "TORCH_HOME": str(torch_home)}
+    # fixtures: scene reads bert-base-uncased (a stand-in) from the fixtures' own Hugging Face home, offline;
+    # not HF_HOME itself, which later jobs of this process (generators) would inherit. Otherwise the jobs' own.
+    hf_home = fixture_hf_home(vbench_dir) if scoring.get("fixtures") else None
+    if hf_home is not None:
+        env[VBENCH_HF_HOME] = str(hf_home)
+    else:
+        os.environ.pop(VBENCH_HF_HOME, None)
     os.environ.update(env)  # for in-process workers; SLURM workers inherit it, and set it again
     roots = Roots(vbench_dir, torch_home / "hub")
     if scoring.get("fixtures") and check:
@@ -65,7 +73,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         # the static filter reads dynamic_degree's RAFT file, so dynamic_degree's fixture stands in for it
         build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
     if check:
-        preflight(dimensions, roots)
+        preflight(dimensions, roots, hf_home=hf_home)
     version = importlib.metadata.version("vbench")
     scorers, weights = {}, {}
     for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):

@@ -16,6 +16,15 @@ that view in a scratch folder of symlinks and run the call inside it:
   ``vbench.utils`` is first imported; we set its ``CACHE_DIR`` from the environment for each call.
 * color leaves out of its results the videos it does not count, and divides by zero when it counts
   none: both mean ``UNCOUNTED`` for those videos.
+* scene's Tag2Text reads ``bert-base-uncased`` (tokenizer and weights) from the Hugging Face cache.
+  With random fixtures the score stage sets ``$SKYREELS_VBENCH_HF_HOME`` (the fixtures' HF home, with a
+  stand-in bert): for the call, transformers and huggingface_hub (which fix their cache folder at
+  import) read ``$SKYREELS_VBENCH_HF_HOME/hub``, offline (``hf_hub_cache``). Unset: their own cache.
+* ViCLIP (temporal_style, overall_consistency): its text encoder builds ``SimpleTokenizer()``, whose
+  vocabulary path is a default argument fixed when ``vbench.third_party.ViCLIP.simple_tokenizer`` is
+  first imported (from ``CACHE_DIR`` then; it wgets the file there if absent): we import it with
+  ``CACHE_DIR`` set, and point that default at ``$VBENCH_CACHE_DIR`` for the call (``viclip_tokenizer``).
+* scene runs under ``torch.no_grad()``: VBench's keeps Tag2Text's autograd graph (memory only).
 * The T2V static filter (``static_filter``, see ``eval.scoring.static_filter``) is VBench's own
   ``StaticFilter(args, device).infer(path)`` with the CLI's default ``args``; its ``get_frames`` sends
   frames to the module's ``DEVICE = 'cuda'``, which is set to the scoring device for the call.
@@ -33,7 +42,7 @@ from pathlib import Path
 
 from .dimensions import UNCOUNTED, DimensionAdapter, VideoScore, adapter
 from .static_filter import STATIC_FILTER
-from .weights import Roots, link_dreamsim_models, required_files, torch_hub_dir_kept
+from .weights import VBENCH_HF_HOME, Roots, hf_hub_cache, link_dreamsim_models, required_files, torch_hub_dir_kept
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,36 @@ def _working_dir(path: Path):
         os.chdir(before)
 
 
+VICLIP_DIMENSIONS = ("temporal_style", "overall_consistency")
+VICLIP_BPE = "ViCLIP/bpe_simple_vocab_16e6.txt.gz"
+
+
+def _cache_dir_path() -> str:
+    return os.environ.get("VBENCH_CACHE_DIR") or os.path.expanduser("~/.cache/vbench")
+
+
+@contextmanager
+def viclip_tokenizer(cache_dir):
+    """ViCLIP's ``SimpleTokenizer()`` reads ``cache_dir``'s vocabulary inside: its module is first
+    imported with ``CACHE_DIR = cache_dir`` (so its import-time check finds the file and runs no wget),
+    and its default ``bpe_path`` (fixed at that import) is ``cache_dir``'s file."""
+    import importlib
+    import sys
+
+    import vbench.utils
+
+    name = "vbench.third_party.ViCLIP.simple_tokenizer"
+    if name not in sys.modules:
+        with _patched(vbench.utils, "CACHE_DIR", str(cache_dir)):
+            importlib.import_module(name)
+    with _patched(sys.modules[name].SimpleTokenizer.__init__, "__defaults__", (os.path.join(cache_dir, VICLIP_BPE),)):
+        yield
+
+
+def _viclip_for(dimension: str):
+    return viclip_tokenizer(_cache_dir_path()) if dimension in VICLIP_DIMENSIONS else _null()
+
+
 @contextmanager
 def _vbench_cache_dir():
     import sys
@@ -67,7 +106,7 @@ def _vbench_cache_dir():
     import vbench.utils  # noqa: F401  (the modules below read CACHE_DIR from here)
     import vbench2_beta_i2v.utils  # noqa: F401
 
-    path = os.environ.get("VBENCH_CACHE_DIR") or os.path.expanduser("~/.cache/vbench")
+    path = _cache_dir_path()
     modules = [m for name, m in list(sys.modules.items())
                if name.split(".")[0] in ("vbench", "vbench2_beta_i2v") and hasattr(m, "CACHE_DIR")]
     saved = [(m, m.CACHE_DIR) for m in modules]
@@ -139,14 +178,15 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
                                   "VBench_full_info.json that list it (suite vbench_t2v)")
     workdir = Path(workdir).resolve()  # VBench is called from inside it: every path must be absolute
     info = build_view(workdir, dimension, videos, ratio)
-    module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
+    with _viclip_for(dimension):  # ViCLIP's tokenizer module first, with CACHE_DIR set
+        module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
     utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
     extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
     if dimension == "i2v_background":
         link_dreamsim_models(Path(workdir))
-    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir():
+    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir(), _hf_cache_for(dimension):
         submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
-        with _dreamsim_on(device) if dimension == "i2v_background" else _null():
+        with _dreamsim_on(device) if dimension == "i2v_background" else _null(), _no_grad_for(dimension):
             video_results = _video_results(dim, module, str(info), device, submodules)
     by_name = {Path(r["video_path"]).name: r for r in video_results}
     scores = []
@@ -183,7 +223,8 @@ def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
 def _video_results(dim: DimensionAdapter, module, info: str, device, submodules) -> list[dict]:
     """``compute_<dimension>``'s per-video list; [] where VBench counted no video and so divided by zero."""
     try:
-        return getattr(module, f"compute_{dim.name}")(info, device, submodules)[-1]
+        with _viclip_for(dim.name):
+            return getattr(module, f"compute_{dim.name}")(info, device, submodules)[-1]
     except ZeroDivisionError as err:
         where = traceback.extract_tb(err.__traceback__)[-1]
         if dim.omits_uncounted and (where.filename, where.name) == (module.__file__, dim.name):
@@ -194,3 +235,18 @@ def _video_results(dim: DimensionAdapter, module, info: str, device, submodules)
 @contextmanager
 def _null():
     yield
+
+
+def _no_grad_for(dimension: str):
+    """scene: VBench runs Tag2Text's image and tag heads with autograd on, keeping the graph of 16
+    frames (over 20 GB on a CPU); the numbers are the same without it."""
+    import torch
+
+    return torch.no_grad() if dimension == "scene" else _null()
+
+
+def _hf_cache_for(dimension: str):
+    """scene (Tag2Text's bert-base-uncased): the Hugging Face home ``$SKYREELS_VBENCH_HF_HOME``, offline, if set."""
+    if dimension != "scene" or not os.environ.get(VBENCH_HF_HOME):
+        return _null()
+    return hf_hub_cache(Path(os.environ[VBENCH_HF_HOME]), offline=True)

@@ -39,6 +39,9 @@ ROOTS = ("vbench", "torch_hub")
 SOURCES = ("file", "zip", "git")
 FIXTURE_MANIFEST = ".skyreels-fixtures.json"
 DREAMSIM_DIR = "dreamsim_model"
+HF_HUB = "hub"  # the Hugging Face cache's folder under HF_HOME
+# The HF_HOME scene's bert-base-uncased is read from, offline, where set (random fixtures: a stand-in)
+VBENCH_HF_HOME = "SKYREELS_VBENCH_HF_HOME"
 
 DINO_REPO = "https://github.com/facebookresearch/dino"
 DINO_URL = "https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vitbase16_pretrain.pth"
@@ -237,10 +240,11 @@ def package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
 
 
-def code_problems(dimensions) -> list[Problem]:
+def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True) -> list[Problem]:
     """What else ``dimensions`` need besides weight files: camera_motion's CoTracker visualizer
-    (only in VBench's source tree, not the wheel), detectron2 for the GRiT dimensions, and
-    bert-base-uncased in the Hugging Face cache for GRiT and scene. Nothing heavy is imported."""
+    (only in VBench's source tree, not the wheel), detectron2 for the GRiT dimensions, and (with
+    ``bert``) bert-base-uncased in the Hugging Face cache for GRiT and scene: ``hf_home/hub`` where
+    given (the scoring jobs' ``HF_HOME``), else huggingface_hub's cache. Nothing heavy is imported."""
     dimensions = set(_check_dimensions(dimensions))
     problems = []
     if "camera_motion" in dimensions:
@@ -258,26 +262,56 @@ def code_problems(dimensions) -> list[Problem]:
             tuple(grit), "detectron2 (GRiT's detector) is not installed",
             "pip install --no-build-isolation 'git+https://github.com/facebookresearch/detectron2.git' "
             "(builds against the installed torch; needs a C++ compiler, and nvcc for the CUDA ops)"))
-    bert = sorted(dimensions & {"scene", *_GRIT})
-    if bert and not _hf_cached("bert-base-uncased", "vocab.txt"):
+    bert_dims = sorted(dimensions & {"scene", *_GRIT}) if bert else []
+    if bert_dims and not _hf_cached("bert-base-uncased", "vocab.txt", hf_home):
         problems.append(Problem(
-            tuple(bert), "bert-base-uncased (tokenizer; scene also loads its weights) is not in the Hugging Face cache",
+            tuple(bert_dims), "bert-base-uncased (tokenizer; scene also loads its weights) is not in the Hugging "
+            f"Face cache{f' at {Path(hf_home) / HF_HUB}' if hf_home else ''}",
             "huggingface-cli download bert-base-uncased, with the same HF_HOME as the scoring jobs"))
     return problems
 
 
-def _hf_cached(repo_id: str, filename: str) -> bool:
+def _hf_cached(repo_id: str, filename: str, hf_home: Path | None = None) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(repo_id, filename), str)
+    cache = str(Path(hf_home) / HF_HUB) if hf_home else None
+    return isinstance(try_to_load_from_cache(repo_id, filename, cache_dir=cache), str)
 
 
-def preflight(dimensions, roots: Roots | None = None, *, files_too: bool = True) -> list[WeightFile]:
+@contextmanager
+def hf_hub_cache(hf_home: Path | None, offline: bool):
+    """Inside, transformers and huggingface_hub read the Hugging Face cache at ``hf_home/hub`` (and
+    stay offline with ``offline``): both read ``HF_HOME`` and ``HF_HUB_OFFLINE`` once, at import, so
+    setting the variables later (in-process scoring) is not enough. ``hf_home=None``: no change."""
+    if hf_home is None:
+        yield
+        return
+    import huggingface_hub.constants as hub_constants
+    import transformers.utils.hub as transformers_hub
+
+    cache = str(Path(hf_home) / HF_HUB)
+    settings = [(hub_constants, "HF_HUB_CACHE", cache), (transformers_hub, "TRANSFORMERS_CACHE", cache)]
+    if offline:
+        settings += [(hub_constants, "HF_HUB_OFFLINE", True), (transformers_hub, "_is_offline_mode", True)]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in settings]
+    try:
+        for owner, name, value in settings:
+            setattr(owner, name, value)
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+def preflight(dimensions, roots: Roots | None = None, *, files_too: bool = True,
+              hf_home: Path | None = None) -> list[WeightFile]:
     """Check that ``dimensions`` can be scored offline; raise one ``ScoringWeightsError`` naming
     every missing file (its URL and exact path) and every missing piece of code. Returns the files.
-    ``files_too=False`` checks only the code (before random fixtures are built)."""
+    ``files_too=False`` checks only the code (before random fixtures are built; they include a
+    bert-base-uncased stand-in). ``hf_home``: the scoring jobs' ``HF_HOME``, where bert is looked for."""
     files = required_files(dimensions)
-    problems = (verify(files, roots, hashes=False) if files_too else []) + code_problems(dimensions)
+    problems = ((verify(files, roots, hashes=False) if files_too else [])
+                + code_problems(dimensions, hf_home, bert=files_too))
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ScoringWeightsError(
