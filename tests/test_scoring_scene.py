@@ -20,14 +20,9 @@ import pytest
 from eval.scoring import fixtures, weights
 from eval.scoring.dimensions import adapter
 from eval.scoring.vbench_call import VideoInput, compute
+from vbench_spies import NoSubprocess
 
 FPS = 24
-
-
-class _NoSubprocess:
-    @staticmethod
-    def run(command, *args, **kwargs):
-        raise AssertionError(f"VBench tried to run {command}: a weight file is missing")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +45,7 @@ def offline(base, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(base / "torch"))
     monkeypatch.setenv(weights.VBENCH_HF_HOME, str(base / "hf"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(vbench.utils, "subprocess", _NoSubprocess)
+    monkeypatch.setattr(vbench.utils, "subprocess", NoSubprocess)
     return base
 
 

@@ -17,17 +17,12 @@ import pytest
 from eval.scoring import fixtures, weights
 from eval.scoring.vbench_call import VICLIP_BPE, VideoInput, compute, viclip_tokenizer
 from eval.scoring.weights import Roots
+from vbench_spies import NoSubprocess, spy_compute
 
 VICLIP = ("temporal_style", "overall_consistency")
 UMT_FILE = "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth"
 VICLIP_FILE = "ViCLIP/ViClip-InternVid-10M-FLT.pth"
 FPS = 24
-
-
-class _NoSubprocess:
-    @staticmethod
-    def run(command, *args, **kwargs):
-        raise AssertionError(f"VBench tried to run {command}: a weight file is missing")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +38,7 @@ def roots(skyreels_cache):
         mp.setenv("TORCH_HOME", str(base / "torch"))
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.setattr(vbench.utils, "CACHE_DIR", str(base / "vbench"))
-        mp.setattr(vbench.utils, "subprocess", _NoSubprocess)
+        mp.setattr(vbench.utils, "subprocess", NoSubprocess)
         yield Roots.from_env()
 
 
@@ -58,17 +53,6 @@ def _videos(folder, prompt: str, seeds=(0, 1), frames: int = 9) -> list[VideoInp
         clip = np.stack([np.roll(picture, 2 * t, axis=1) for t in range(frames)]).astype(np.uint8)
         out.append(VideoInput(str(write_mp4(clip, folder / f"{seed}.mp4", fps=FPS)), prompt, i, frames))
     return out
-
-
-def _spy(monkeypatch, module, name: str) -> list:
-    returned, original = [], getattr(module, f"compute_{name}")
-
-    def spy(*args, **kwargs):
-        returned.append(original(*args, **kwargs))
-        return returned[-1]
-
-    monkeypatch.setattr(module, f"compute_{name}", spy)
-    return returned
 
 
 # --- ViCLIP ----------------------------------------------------------------------------------------
@@ -114,9 +98,9 @@ def test_viclip_dimensions_score_tiny_videos(dimension, seeds, roots, tmp_path, 
         tokenizer = importlib.import_module("vbench.third_party.ViCLIP.simple_tokenizer")
     elsewhere = ("/elsewhere/bpe_simple_vocab_16e6.txt.gz",)  # as if first imported with another CACHE_DIR
     monkeypatch.setattr(tokenizer.SimpleTokenizer.__init__, "__defaults__", elsewhere)
-    monkeypatch.setattr(tokenizer, "subprocess", _NoSubprocess)
+    monkeypatch.setattr(tokenizer, "subprocess", NoSubprocess)
     module = importlib.import_module(f"vbench.{dimension}")
-    returned = _spy(monkeypatch, module, dimension)
+    returned = spy_compute(monkeypatch, module, dimension)
     prompt = "A boat sailing leisurely along the Seine River with the Eiffel Tower in background, zoom in"
     videos = _videos(tmp_path, prompt, seeds)
 
@@ -173,7 +157,7 @@ def test_human_action_scores_tiny_videos(roots, tmp_path, monkeypatch):
     torch.save(state, cache / UMT_FILE)
     monkeypatch.setenv("VBENCH_CACHE_DIR", str(cache))
     monkeypatch.setattr(vbench.utils, "CACHE_DIR", str(cache))
-    returned = _spy(monkeypatch, vbench.human_action, "human_action")
+    returned = spy_compute(monkeypatch, vbench.human_action, "human_action")
     videos = _videos(tmp_path, "A person is playing guitar", seeds=(0,))
 
     scores = compute("human_action", videos, device=torch.device("cpu"), workdir=tmp_path / "work")

@@ -20,6 +20,7 @@ from eval.errors import HarnessError
 from eval.scoring import fixtures
 from eval.scoring.dimensions import DEFAULT_DIMENSIONS, REGISTRY, UNCOUNTED, adapter
 from eval.scoring.vbench_call import VBenchCallError, VideoInput, compute
+from vbench_spies import NoSubprocess, spy_compute
 
 T2V_JSON = Path(__file__).resolve().parents[2] / "shared" / "vbench" / "VBench_full_info.json"
 needs_shared = pytest.mark.skipif(not T2V_JSON.is_file(), reason=f"{T2V_JSON} not found")
@@ -149,30 +150,12 @@ def test_suite_keeps_each_prompts_auxiliary_info(t2v_items):
     assert kept["The bund Shanghai, oil painting"] == {"appearance_style": {"appearance_style": "oil painting"}}
 
 
-class _NoSubprocess:
-    @staticmethod
-    def run(command, *args, **kwargs):
-        raise AssertionError(f"VBench tried to run {command}: a weight file is missing")
-
-
 def _inputs(folder: Path, item, clips: list[np.ndarray]) -> list[VideoInput]:
     from skyreels.video import write_mp4
 
     aux = dict(item.meta)["auxiliary_info"]
     return [VideoInput(str(write_mp4(c, folder / f"{i}.mp4", fps=FPS)), item.prompt, i, len(c), auxiliary_info=aux)
             for i, c in enumerate(clips)]
-
-
-def _spy(monkeypatch, module, name: str) -> list:
-    """Record what VBench's own ``compute_<name>`` returns (its aggregate first)."""
-    returned, original = [], getattr(module, f"compute_{name}")
-
-    def spy(*args, **kwargs):
-        returned.append(original(*args, **kwargs))
-        return returned[-1]
-
-    monkeypatch.setattr(module, f"compute_{name}", spy)
-    return returned
 
 
 @needs_shared
@@ -187,10 +170,10 @@ def test_appearance_style_end_to_end(t2v_items, skyreels_cache, tmp_path, monkey
     base = skyreels_cache / "vbench-fixtures"
     fixtures.build_fixtures(["appearance_style"], base / "vbench", base / "torch")
     monkeypatch.setenv("VBENCH_CACHE_DIR", str(base / "vbench"))
-    monkeypatch.setattr(vbench.utils, "subprocess", _NoSubprocess)
+    monkeypatch.setattr(vbench.utils, "subprocess", NoSubprocess)
     queries, tokenize = [], clip.tokenize
     monkeypatch.setattr(clip, "tokenize", lambda texts, *a, **k: (queries.extend(texts), tokenize(texts, *a, **k))[1])
-    returned = _spy(monkeypatch, vbench.appearance_style, "appearance_style")
+    returned = spy_compute(monkeypatch, vbench.appearance_style, "appearance_style")
     rng = np.random.default_rng(0)
     clips = [np.kron(rng.integers(0, 256, (n, 16, 16, 3)), np.ones((1, 8, 8, 1))).astype(np.uint8) for n in (9, 5)]
     videos = _inputs(tmp_path, t2v_items["The bund Shanghai, oil painting"], clips)
@@ -233,14 +216,14 @@ def vbench_color(monkeypatch, tmp_path):
     weight.parent.mkdir(parents=True)
     weight.write_bytes(b"")
     monkeypatch.setenv("VBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(vbench.utils, "subprocess", _NoSubprocess)
+    monkeypatch.setattr(vbench.utils, "subprocess", NoSubprocess)
     yield importlib.import_module("vbench.color")
     sys.modules.pop("vbench.color", None)
 
 
 @needs_shared
 def test_color_end_to_end_leaves_uncounted_videos_out(t2v_items, vbench_color, tmp_path, monkeypatch):
-    returned = _spy(monkeypatch, vbench_color, "color")
+    returned = spy_compute(monkeypatch, vbench_color, "color")
     shade = lambda *levels: np.stack([np.full((32, 32, 3), v, np.uint8) for v in levels])  # noqa: E731
     clips = [shade(*[230] * 6, *[128] * 3), shade(*[128] * 9), shade(*[20] * 9)]  # red-ish, gray, nothing
     videos = _inputs(tmp_path, t2v_items["a red bicycle"], clips)

@@ -25,19 +25,12 @@ import pytest
 
 from eval.scoring import fixtures, weights
 from eval.scoring.weights import Roots, WeightFile
+from vbench_spies import NoSubprocess
 
 # the full-size ViT-L fixtures (ViCLIP, UMT) are built and scored in test_scoring_semantic.py
 BUILT = tuple(d for d in fixtures.SUPPORTED if d != "camera_motion" and d not in fixtures.NOT_BY_DEFAULT)
 I2V = ("i2v_subject", "i2v_background")
 VIDEO_SIZE, VIDEO_FRAMES, FPS = 128, 9, 24
-
-
-class _NoSubprocess:
-    """Stands in for ``subprocess`` inside VBench's utils: with fixtures present, no wget/git runs."""
-
-    @staticmethod
-    def run(command, *args, **kwargs):
-        raise AssertionError(f"VBench tried to run {command}: a weight file is missing")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +47,7 @@ def roots(skyreels_cache):
         mp.setenv("TORCH_HOME", str(base / "torch"))
         for module in (vbench.utils, vbench2_beta_i2v.utils):
             mp.setattr(module, "CACHE_DIR", str(base / "vbench"))
-            mp.setattr(module, "subprocess", _NoSubprocess)
+            mp.setattr(module, "subprocess", NoSubprocess)
         yield Roots.from_env()
 
 
