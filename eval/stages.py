@@ -87,6 +87,12 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
             adapter(dim)  # unknown dimensions fail here, before any work
         return dims
     dims = list(DEFAULT_DIMENSIONS[plan.suite.task])
+    unfed = [d for d in dims if adapter(d).needs_auxiliary
+             and not any(d in dict(item.meta).get("auxiliary_info", {}) for item in plan.suite.items)]
+    if unfed and not quiet:
+        print(f"score: no prompt of suite {plan.suite.name} carries the auxiliary_info that {', '.join(unfed)} "
+              "read (VBench_full_info.json has it: suite vbench_t2v); the results will be partial")
+    dims = [d for d in dims if d not in unfed]
     if cfg.scoring.fixtures:
         from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED
         from eval.scoring.weights import code_problems

@@ -175,7 +175,10 @@ def test_fixture_defaults_leave_the_vit_l_dimensions_out_unless_named(capsys):
 
     from eval.stages import scoring_dimensions
 
-    plan = SimpleNamespace(suite=SimpleNamespace(task="t2v"))
+    from eval.scoring.dimensions import DEFAULT_DIMENSIONS
+
+    fed = {"auxiliary_info": {d: {} for d in DEFAULT_DIMENSIONS["t2v"]}}  # a prompt that feeds every dimension
+    plan = SimpleNamespace(suite=SimpleNamespace(task="t2v", name="t", items=(SimpleNamespace(meta=fed),)))
     cfg = OmegaConf.create({"scoring": {"dimensions": None, "fixtures": True}})
     dims = scoring_dimensions(cfg, plan)
     assert not set(dims) & {"human_action", *VICLIP} and "appearance_style" in dims

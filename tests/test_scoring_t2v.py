@@ -237,3 +237,22 @@ def test_color_end_to_end_leaves_uncounted_videos_out(t2v_items, vbench_color, t
     assert vbench_value != pytest.approx(np.mean([s.value for s in scores]))
     # alone, the dark video makes VBench divide by zero: it is uncounted, not failed
     assert compute("color", videos[2:], device="cpu", workdir=tmp_path / "work") == [UNCOUNTED]
+
+
+def test_default_dimensions_leave_out_what_the_suite_cannot_feed(capsys):
+    """smoke_t2v's prompts carry no auxiliary_info: its default scoring skips the dimensions that read it
+    (instead of failing every video), says so, and the run is partial; named, they are still refused per video."""
+    from harness import compose
+
+    from eval.plan import GeneratorSpec, Plan
+    from eval.stages import scoring_dimensions
+    from eval.suites import load_suite
+
+    cfg = compose("+suite=smoke_t2v")
+    plan = Plan.build(load_suite("smoke_t2v"), GeneratorSpec.from_config({"name": "skyreels"}), 0)
+    dims = scoring_dimensions(cfg, plan)
+    needing = {d for d in DEFAULT_DIMENSIONS["t2v"] if adapter(d).needs_auxiliary}
+    assert needing >= {"appearance_style", "scene", "color"} and not needing & set(dims)
+    assert "subject_consistency" in dims and "auxiliary_info" in capsys.readouterr().out
+    named = compose("+suite=smoke_t2v", "scoring.dimensions=[appearance_style]")
+    assert scoring_dimensions(named, plan) == ["appearance_style"]
