@@ -1,7 +1,8 @@
 """``results.json``: a pure function of the run's plan, manifests and per-video scores.
 
 Per dimension: the raw value by VBench's single-process formula over the per-video scores, the
-normalised value, a bootstrap CI over prompts, n_scored / n_expected and n_failed. A dimension that
+normalised value, a bootstrap CI over prompts, n_scored / n_expected, n_failed (n_failed_for_good of them
+a rerun cannot fix) and the failures' first error lines with their counts. A dimension that
 is not fully scored gets no group score and no Total (never a 0), and the run is marked partial.
 T2V temporal_flickering counts only the videos VBench's static filter keeps (n_expected: how many it
 keeps; an upper bound while flags are missing); ``static_filter`` summarises the flags, and each video's
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import subprocess
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,8 +44,10 @@ def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str, don
         if rec.status == "ok":
             by_prompt[rec.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
     n_ok = sum(len(v) for v in by_prompt.values())
-    counts = {"n_scored": n_ok, "n_expected": expected(plan, dimension, chosen),
-              "n_failed": sum(1 for r in records.values() if r.status == "failed"),
+    failed = [r for r in records.values() if r.status == "failed"]
+    counts = {"n_scored": n_ok, "n_expected": expected(plan, dimension, chosen), "n_failed": len(failed),
+              "n_failed_for_good": sum(r.retryable is False for r in failed),
+              "errors": dict(sorted(Counter(r.error.strip().splitlines()[0] for r in failed if r.error).items())),
               "last_scored": max((r.time for r in records.values()), default=None)}
     return counts, dict(sorted(by_prompt.items()))
 

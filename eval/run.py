@@ -45,9 +45,18 @@ def run(cfg: DictConfig) -> Path:
         plan = write_or_check_plan(run_dir, plan)
         print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
               f"generator {spec.name} {spec.fingerprint})")
+        incomplete = []
         for stage in STAGES:
             if stage in cfg.run.stages:
-                getattr(stages, f"{stage}_stage")(run_dir, plan, cfg, generator_cfg)
+                try:
+                    getattr(stages, f"{stage}_stage")(run_dir, plan, cfg, generator_cfg)
+                except stages.StageIncomplete as err:  # the later stages run on what there is
+                    print(err)
+                    incomplete.append(err)
+    if any(err.retryable for err in incomplete):
+        raise HarnessError(f"{run_dir} is incomplete (above); rerun the same command to retry what a rerun can fix")
+    if incomplete:
+        print(f"run: {run_dir} is partial: what is missing cannot be fixed by a rerun (above)")
     return run_dir
 
 

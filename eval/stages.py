@@ -78,15 +78,18 @@ def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, **rec
 
 
 def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list[str]:
-    """``scoring.dimensions``, or the task's defaults; with random fixtures, the defaults that can run here."""
+    """``scoring.dimensions``, or the task's defaults that the suite can feed; with random fixtures, the defaults
+    that can run here. VBench's source tree and co-tracker are put in place first (``provide_code``)."""
     from eval.scoring.dimensions import DEFAULT_DIMENSIONS, adapter
+    from eval.scoring.setup import provide_code
 
+    provide_code(cfg.scoring)
     if cfg.scoring.dimensions:
         dims = list(cfg.scoring.dimensions)
         for dim in dims:
             adapter(dim)  # unknown dimensions fail here, before any work
-        return dims
-    dims = list(DEFAULT_DIMENSIONS[plan.suite.task])
+        return _fed(dims, plan, quiet, named=True)
+    dims = _fed(list(DEFAULT_DIMENSIONS[plan.suite.task]), plan, quiet, named=False)
     unfed = [d for d in dims if adapter(d).needs_auxiliary
              and not any(d in dict(item.meta).get("auxiliary_info", {}) for item in plan.suite.items)]
     if unfed and not quiet:
@@ -94,20 +97,61 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
               "read (VBench_full_info.json has it: suite vbench_t2v); the results will be partial")
     dims = [d for d in dims if d not in unfed]
     if cfg.scoring.fixtures:
-        from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED
-        from eval.scoring.weights import code_problems
+        from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED, missing_code
+        from eval.scoring.setup import weights_roots
+        from eval.scoring.weights import Roots, code_problems
 
+        vbench_dir, torch_home = weights_roots(cfg.scoring)
+        roots = Roots(vbench_dir, torch_home / "hub")
         # bert=False: the fixtures include a bert-base-uncased stand-in (scene)
-        skipped = [d for d in dims if d not in SUPPORTED or code_problems([d], bert=False)]
+        problems = {d: [str(p) for p in code_problems([d], bert=False, roots=roots)]
+                    + [f"missing {f.path(roots)}: {f.how_to_get(roots)}" for f in missing_code([d], roots)]
+                    for d in dims if d in SUPPORTED}
+        skipped = [d for d in dims if d not in SUPPORTED or problems[d]]
         slow = [d for d in dims if d in NOT_BY_DEFAULT and d not in skipped]
         if skipped and not quiet:
-            print(f"score: no random fixture can run {', '.join(skipped)} here (see `python -m "
-                  f"eval.scoring.weights check --dimensions {','.join(skipped)}`); the results will be partial")
+            print(f"score: {', '.join(skipped)} cannot run here, so the results will be partial:")
+            for d in skipped:
+                print(f"  - {d}: " + ("; ".join(problems[d]) if problems.get(d) else "no random fixture (see "
+                                      f"`python -m eval.scoring.weights check --dimensions {d}`)"))
         if slow and not quiet:
             print(f"score: {', '.join(slow)} run full-size random models (one to two minutes a video on a CPU), "
                   f"so only when named: scoring.dimensions=[{','.join(slow)}]; the results will be partial")
         dims = [d for d in dims if d not in skipped and d not in slow]
     return dims
+
+
+def _fed(dims: list[str], plan: Plan, quiet: bool, named: bool) -> list[str]:
+    """``dims`` less those that can score no prompt of the suite (camera_motion: prompts with a camera phrase).
+    An item that lists such a dimension but whose prompt it cannot score is an error, and so is a dimension named
+    in scoring.dimensions that no prompt can feed."""
+    from eval.scoring.dimensions import adapter
+    from eval.workers.score import wanted
+
+    kept = []
+    for dim in dims:
+        rule = adapter(dim)
+        if rule.accepts is None:
+            kept.append(dim)
+            continue
+        bad = [item.id for item in plan.suite.items if dim in item.dimensions and not rule.scores_prompt(item.prompt)]
+        if bad:
+            raise HarnessError(f"suite {plan.suite.name}: {len(bad)} item(s) list {dim}, but {dim} can score only "
+                               f"prompts with {rule.accepts_what}: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}"
+                               f"; fix: put the phrase in the prompt, or take {dim} off those items' dimensions")
+        n_items = len({u.item_id for u in wanted(plan, dim)})
+        if not n_items and named:
+            raise HarnessError(f"scoring.dimensions names {dim}, but no prompt of suite {plan.suite.name} has "
+                               f"{rule.accepts_what}; fix: leave {dim} out, or add such prompts")
+        if not n_items:
+            if not quiet:
+                print(f"score: {dim} is left out: no prompt of suite {plan.suite.name} has {rule.accepts_what}")
+            continue
+        candidates = sum(not item.dimensions or dim in item.dimensions for item in plan.suite.items)
+        if not quiet and n_items < candidates:
+            print(f"score: {dim} scores the {n_items} item(s) whose prompts have {rule.accepts_what}")
+        kept.append(dim)
+    return kept
 
 
 def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> dict[str, str]:
@@ -147,13 +191,65 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
         launched += len(workers)
         try:
             run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
-        except HarnessError as err:  # the next wave still scores what the flags settled
-            failures.append(str(err))
-    if failures:
-        raise HarnessError("; ".join(failures))
+        except HarnessError:  # the next wave still scores what the flags settled; the files say what failed
+            pass
+    if not cfg.launcher.get("wait", True):
+        return scorers
+    lines, retryable = score_gaps(run_dir, plan, {d: scorers[d] for d in with_filter(plan.suite.task, dims)})
+    if lines:
+        raise StageIncomplete("score: " + "; ".join(lines), retryable=retryable)
     if not launched:
         print(f"score: all {len(dims)} dimensions scored")
     return scorers
+
+
+class StageIncomplete(HarnessError):
+    """A stage left work undone; the later stages still run on what there is. ``retryable``: a rerun may finish it."""
+
+    def __init__(self, message: str, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def score_gaps(run_dir: Path, plan: Plan, scorers: dict[str, str]) -> tuple[list[str], bool]:
+    """What the stored scores of ``scorers``' dimensions lack, one line per dimension and kind: videos that failed for good (a rerun cannot
+    fix them), failed and will be retried, or have no score (their shard failed or was not run); and whether a
+    rerun may fill any of it."""
+    from eval.scoring.records import current_scores, scores_path
+    from eval.workers.score import scoreable, selection
+
+    done = done_records(run_dir, verify=False)
+    lines, retryable = [], False
+    for dim, scorer in scorers.items():
+        have = current_scores(run_dir, dim, scorer)
+        records = [have.get(r.sha256) for _, r in scoreable(plan, dim, done, selection(run_dir, plan, dim, done,
+                                                                                           scorers))]
+        failed = [r for r in records if r is not None and r.status == "failed"]
+        for_good = [r for r in failed if r.retryable is False]
+        again = [r for r in failed if r.retryable is not False]
+        pending = sum(r is None for r in records)
+        where = scores_path(run_dir, dim, 0, 1).parent
+        if for_good:
+            lines.append(f"{dim}: {_videos(for_good)} failed and a rerun cannot fix them ({_first_line(for_good)}); "
+                         f"the results are partial and name them (see {where}; scoring.retry_failed=true "
+                         "tries them again)")
+        if again:
+            lines.append(f"{dim}: {_videos(again)} failed and a rerun may fix them ({_first_line(again)}; see {where})")
+        if pending:
+            lines.append(f"{dim}: {pending} video(s) not scored (their shard failed, see above)")
+        retryable = retryable or bool(again) or bool(pending)
+    return lines, retryable
+
+
+def _videos(records) -> str:
+    return f"{len(records)} video{'s' if len(records) > 1 else ''}"
+
+
+def _first_line(records) -> str:
+    """The most common first line of the records' errors."""
+    from collections import Counter
+
+    return Counter((r.error or "").strip().splitlines()[0] if r.error else "?" for r in records).most_common(1)[0][0]
 
 
 def aggregate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> Path:

@@ -1,4 +1,6 @@
-"""Conditioning images: SkyReels' reference code center-crops to the target aspect before resizing."""
+"""Conditioning images as SkyReels' reference prepares them: center-cropped to the target aspect, then
+resized as diffusers' ``VideoProcessor`` resizes (``VaeImageProcessor.resize``: PIL, its default
+``resample="lanczos"``, ``reducing_gap=None``; diffusers 0.39.0 ``image_processor.py``)."""
 from __future__ import annotations
 
 from PIL import Image
@@ -16,7 +18,7 @@ def center_crop_to_aspect(image: Image.Image, width: int, height: int) -> Image.
 
 
 def load_conditioning_image(path: str, width: int, height: int) -> Image.Image:
-    """Open ``path`` as RGB, center-cropped to the target aspect and resized to ``width`` x ``height``."""
+    """Open ``path`` as RGB, center-cropped to the target aspect and resized (lanczos) to ``width`` x ``height``."""
     with Image.open(path) as img:
         rgb = img.convert("RGB")
-    return center_crop_to_aspect(rgb, width, height).resize((width, height), Image.Resampling.BICUBIC)
+    return center_crop_to_aspect(rgb, width, height).resize((width, height), Image.Resampling.LANCZOS, reducing_gap=None)

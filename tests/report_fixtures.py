@@ -64,7 +64,8 @@ def write_results(run_dir: Path, *, benchmark: str = "vbench_i2v", suite: str | 
         "cost": {"videos": n_videos, "seconds_per_video": 10.5, "devices": ["cuda:0"], "gpu": True},
         "provenance": {"harness": {"version": "0.1.0", "git_sha": "abc"}, "packages": {"vbench": "0.1.5"},
                        "generation": {"devices": ["cuda:0"], "weights": ["transformer=Skywork/x@123"]},
-                       "scoring": {"vbench": "0.1.5", "preprocessing": "p", "fixtures": tiny, "weights": {}}},
+                       "scoring": {"vbench": ["0.1.5"], "code": {"subject_consistency": "vbench==0.1.5"},
+                                   "preprocessing": "p", "fixtures": tiny, "weights": {}}},
         "videos": videos,
     }
     path = run_dir / "results.json"

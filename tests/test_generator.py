@@ -182,3 +182,16 @@ def test_i2v_conditioning_image_is_cropped_not_squeezed(tmp_path):
     h = white[:, 0].max() - white[:, 0].min() + 1
     w = white[:, 1].max() - white[:, 1].min() + 1
     assert abs(h - w) <= 1 and 30 <= h <= 34  # stays square: 50/100 of the height -> 32 of 64 pixels
+
+
+def test_i2v_conditioning_image_is_resized_as_diffusers_resizes(tmp_path):
+    """SkyReels' reference crops, then leaves the resize to diffusers' VideoProcessor (lanczos by default)."""
+    from diffusers.video_processor import VideoProcessor
+
+    from skyreels.image import center_crop_to_aspect, load_conditioning_image
+
+    arr = np.random.default_rng(1).integers(0, 255, (90, 301, 3), dtype=np.uint8)
+    Image.fromarray(arr).save(tmp_path / "n.png")
+    ours = load_conditioning_image(str(tmp_path / "n.png"), 96, 48)
+    theirs = VideoProcessor(vae_scale_factor=8).resize(center_crop_to_aspect(Image.fromarray(arr), 96, 48), 48, 96)
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs))

@@ -181,12 +181,13 @@ def test_vbench_i2v_gate_lists_each_missing_crop(tmp_path):
 
 def test_vbench_i2v_rejects_unknown_ratio(tmp_path):
     message = error_of(load_suite, "vbench_i2v", data_dir=str(tmp_path), ratio="4-3")
-    assert "no '4-3' crops" in message and "1-1, 8-5, 7-4, 16-9" in message
+    assert "no '4-3' crops" in message and "1-1, 3-2, 8-5, 7-4, 16-9" in message
 
 
 @pytest.mark.parametrize("size, ratio", [((960, 544), "16-9"), ((1280, 720), "16-9"),
                                          ((512, 512), "1-1"), ((1280, 800), "8-5"),
-                                         ((1344, 768), "7-4"), ((544, 960), "1-1")])
+                                         ((1344, 768), "7-4"), ((544, 960), "1-1"),
+                                         ((720, 480), "3-2")])
 def test_ratio_for_picks_closest_vbench_crop(size, ratio):
     assert ratio_for(*size) == ratio
 

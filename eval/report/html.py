@@ -121,7 +121,7 @@ def _provenance(run: RunResults) -> dict:
              ("suite", data["suite"]),
              ("harness", f"{harness.get('version')} (git {harness.get('git_sha') or 'unknown'})"),
              ("packages", ", ".join(f"{k} {v}" for k, v in prov.get("packages", {}).items() if v)),
-             ("VBench code", f"vbench {scoring.get('vbench')} ({scoring.get('preprocessing')})"),
+             ("VBench code", _code_line(scoring.get("code", {})) + f" ({scoring.get('preprocessing')})"),
              ("generator weights", "; ".join(prov.get("generation", {}).get("weights", [])) or "unknown"),
              ("generation devices", ", ".join(prov.get("generation", {}).get("devices", [])) or "unknown"),
              ("scorer weights", ("random-weight fixtures; " if scoring.get("fixtures") else "")
@@ -157,3 +157,11 @@ def videos_page(run: RunResults, dimensions: list[str], media: dict[str, dict]) 
         n_videos=len(videos), dimensions=dimensions, videos=videos,
         banner=BANNER if run.random_weights else "", style=(TEMPLATES / "style.css").read_text(),
         script=Markup((TEMPLATES / "sortable.js").read_text()))
+
+
+def _code_line(codes: dict[str, str]) -> str:
+    """Which code scored which dimensions: ``VBench@45e79ec (a, b); vbench==0.1.5 (c)``."""
+    by_code: dict[str, list[str]] = {}
+    for dim, code in codes.items():
+        by_code.setdefault(code, []).append(dim)
+    return "; ".join(f"{code} ({', '.join(dims)})" for code, dims in by_code.items()) or "unknown"

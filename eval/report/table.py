@@ -68,7 +68,10 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
         if entry is None:
             missing.append(f"{dim} (not scored)")
         elif not usable:
-            missing.append(f"{dim} ({entry['n_scored']}/{entry['n_expected']})")
+            for_good = entry.get("n_failed_for_good")
+            missing.append(f"{dim} ({entry['n_scored']}/{entry['n_expected']}"
+                           + (f", {for_good} failed for good: {', '.join(entry.get('errors', {}))}" if for_good else "")
+                           + ")")
         elif entry.get("out_of_range"):
             notes.append(f"{dim} outside [0, 1]: only random-weight models do that")
     row["n_scored"] = sum(dims[d]["n_scored"] for d in bench.dimensions if d in dims)

@@ -56,8 +56,21 @@ UNCOUNTED = VideoScore(0.0, weight=0.0, extra=(("counted", False),))
 
 
 def _camera(entry: dict, frames: int) -> VideoScore:
+    """VBench builds ``predict_type`` with ``list(set(...))``, whose order follows ``PYTHONHASHSEED``: stored sorted."""
     return VideoScore(float(entry["video_results"]),
-                      extra=(("prompt_type", entry["prompt_type"]), ("predict_type", list(entry["predict_type"]))))
+                      extra=(("prompt_type", entry["prompt_type"]), ("predict_type", sorted(entry["predict_type"]))))
+
+
+# camera_motion's target is the first of these phrases in the video's file name ``{prompt}-{i}.mp4``, and
+# VBench raises ValueError for a name with none (``get_type``, vbench2_beta_i2v/camera_motion.py at 45e79ec).
+CAMERA_PHRASES = {"camera pans left": "pan_left", "camera pans right": "pan_right", "camera tilts up": "tilt_up",
+                  "camera tilts down": "tilt_down", "camera zooms in": "zoom_in", "camera zooms out": "zoom_out",
+                  "camera static": "static"}
+
+
+def camera_type(prompt: str) -> str | None:
+    """The camera motion VBench reads from ``prompt``, or None: camera_motion cannot score it."""
+    return next((kind for phrase, kind in CAMERA_PHRASES.items() if phrase in prompt), None)
 
 
 def weighted_mean(scores: Sequence[VideoScore]) -> float:
@@ -90,6 +103,11 @@ class DimensionAdapter:
     needs_image: bool = False
     needs_auxiliary: bool = False  # reads the entry's auxiliary_info[<name>] from VBench_full_info.json
     omits_uncounted: bool = False  # VBench leaves videos it does not count out of video_results
+    accepts: Callable[[str], bool] | None = None  # the prompts it can score at all (None: every prompt)
+    accepts_what: str = ""  # what such a prompt carries, for messages
+
+    def scores_prompt(self, prompt: str) -> bool:
+        return self.accepts is None or self.accepts(prompt)
 
 
 _VB, _I2V = "vbench", "vbench2_beta_i2v"
@@ -103,7 +121,9 @@ REGISTRY: dict[str, DimensionAdapter] = {d.name: d for d in (
     DimensionAdapter("imaging_quality", f"{_VB}.imaging_quality", reduce=percent_mean),
     DimensionAdapter("i2v_subject", f"{_I2V}.i2v_subject", needs_image=True),
     DimensionAdapter("i2v_background", f"{_I2V}.i2v_background", needs_image=True),
-    DimensionAdapter("camera_motion", f"{_I2V}.camera_motion", _camera),
+    DimensionAdapter("camera_motion", f"{_I2V}.camera_motion", _camera,
+                     accepts=lambda prompt: camera_type(prompt) is not None,
+                     accepts_what="one of VBench's camera phrases (" + ", ".join(map(repr, CAMERA_PHRASES)) + ")"),
     DimensionAdapter("object_class", f"{_VB}.object_class", _counted_frames, needs_auxiliary=True),
     DimensionAdapter("multiple_objects", f"{_VB}.multiple_objects", _counted_frames, needs_auxiliary=True),
     DimensionAdapter("human_action", f"{_VB}.human_action"),

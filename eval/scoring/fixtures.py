@@ -53,14 +53,14 @@ from pathlib import Path
 from typing import Callable
 
 from eval.atomic import sha256_file, write_bytes_atomic, write_json_atomic
-from eval.scoring.weights import (COTRACKER_REPO, DINO_URL, DREAMSIM_DIR, FIXTURE_MANIFEST, HF_HUB, Roots,
+from eval.scoring.code import COTRACKER, COTRACKER_HUB
+from eval.scoring.weights import (DINO_URL, DREAMSIM_DIR, FIXTURE_MANIFEST, HF_HUB, Roots,
                                   ScoringWeightsError, WeightFile, fixture_manifest, hf_hub_cache, is_fixture,
                                   package_dir, required_files, torch_hub_dir_kept)
 
 FIXTURE_VERSION = 1
 DINO_WIDTH, DINO_DEPTH = 64, 12
 CLIP_WIDTH = 64
-COTRACKER_HUB = "facebookresearch_co-tracker_main"
 BERT = "bert-base-uncased"
 BERT_VOCAB, BERT_DEPTH = 30522, 2  # BERT's vocabulary size (Tag2Text's med_config expects 30522 + 2); q2l's depth
 SEP_BIAS = 10.0  # Tag2Text's caption head: [SEP] (end of caption) wins once allowed
@@ -288,7 +288,7 @@ def _build_cotracker(roots: Roots) -> None:
     repo = roots.torch_hub / COTRACKER_HUB
     if not (repo / "hubconf.py").is_file():
         raise FixtureError(f"camera_motion's CoTracker fixture is built from the co-tracker code, which is "
-                           f"not at {repo}: git clone {COTRACKER_REPO} {repo}")
+                           f"not at {repo}: {COTRACKER.clone_help(repo)}")
     torch.manual_seed(11)
     predictor = torch.hub.load(str(repo), "cotracker2", source="local", pretrained=False)
     _save_torch(predictor.model.state_dict(), roots.torch_hub / "checkpoints/cotracker2.pth")
@@ -455,6 +455,12 @@ def products_for(dimensions) -> list[Product]:
                            f"use real weights (`python -m eval.scoring.weights fetch --dimensions "
                            f"{','.join(unsupported)}`), or fixtures only for: {', '.join(SUPPORTED)}")
     return [p for p in PRODUCTS if dimensions & set(p.dimensions)]
+
+
+def missing_code(dimensions, roots: Roots) -> list[WeightFile]:
+    """The user's code (``provided`` files) that the fixtures of ``dimensions`` are built from, where missing."""
+    return [f for p in products_for([d for d in dimensions if d in SUPPORTED]) for f in required_files(p.dimensions)
+            if f.relpath in p.provided and not f.path(roots).is_file()]
 
 
 @contextmanager

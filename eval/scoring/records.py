@@ -27,6 +27,7 @@ class ScoreRecord:
     weight: float | None = None
     extra: dict = field(default_factory=dict)
     error: str | None = None
+    retryable: bool | None = None  # a failure a rerun may fix (None: an older line, retried)
     host: str = ""
     slurm_job_id: str | None = None
     time: float = 0.0

@@ -1,6 +1,7 @@
-"""Everything the score stage settles before any worker starts: where VBench's weights are (built as
-random fixtures for the tiny default), that they are all there (preflight), and the scorer id of each
-dimension (VBench version + weight hashes + preprocessing), which keys the stored scores.
+"""Everything the score stage settles before any worker starts: which code VBench runs (the wheel, or its
+source tree, see ``eval.scoring.code``), where VBench's weights are (built as random fixtures for the tiny
+default), that they are all there (preflight), and the scorer id of each dimension (the code that runs it
++ weight hashes + preprocessing), which keys the stored scores.
 
 temporal_flickering also gets the id of the ``static_filter`` pseudo-dimension, whose stored flags
 choose its T2V videos (``eval.scoring.static_filter``); the filter's RAFT file is checked and built
@@ -8,12 +9,12 @@ only when ``static_filter`` itself is among the dimensions (the score stage adds
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 from pathlib import Path
 
 from eval.atomic import sha256_file
 from eval.plan import canonical_json, sha256_hex
+from eval.scoring.code import COTRACKER, COTRACKER_HUB, VBENCH, source_dir, use_vbench_source, vbench_code
 from eval.scoring.static_filter import FILTERED, STATIC_FILTER
 from skyreels.cache import cache_dir
 
@@ -28,6 +29,36 @@ def weights_roots(scoring) -> tuple[Path, Path]:
     vbench = scoring.get("vbench_cache_dir") or os.environ.get("VBENCH_CACHE_DIR") or "~/.cache/vbench"
     torch_home = scoring.get("torch_home") or os.environ.get("TORCH_HOME") or "~/.cache/torch"
     return Path(vbench).expanduser(), Path(torch_home).expanduser()
+
+
+def provide_code(scoring) -> None:
+    """Put VBench's configured source tree first on the path, and give torch.hub a co-tracker folder: a link
+    to the configured co-tracker checkout where there is none (an existing folder is checked, never replaced)."""
+    use_vbench_source(source_dir(VBENCH, scoring.get("vbench_source")))
+    checkout = source_dir(COTRACKER, scoring.get("cotracker_source"))
+    hub = weights_roots(scoring)[1] / "hub" / COTRACKER_HUB
+    if checkout is None or hub.exists() or not (checkout / "hubconf.py").is_file():
+        return
+    hub.parent.mkdir(parents=True, exist_ok=True)
+    if hub.is_symlink():  # dangling: its checkout moved
+        hub.unlink()
+    try:
+        hub.symlink_to(checkout, target_is_directory=True)
+    except FileExistsError:  # another process linked it first
+        pass
+
+
+def dimension_code(dimension: str, torch_home: str | None = None) -> str:
+    """The code that scores ``dimension``: VBench's (``vbench==0.1.5`` or ``VBench@45e79ec``), and for
+    camera_motion also co-tracker's hub repo (``co-tracker@fac2798``), under ``torch_home`` (default $TORCH_HOME)."""
+    from eval.scoring.dimensions import adapter
+
+    code = vbench_code("vbench.cli.static_filter" if dimension == STATIC_FILTER else adapter(dimension).module)
+    if dimension == "camera_motion":
+        home = Path(torch_home or os.environ.get("TORCH_HOME") or "~/.cache/torch").expanduser()
+        hub = home / "hub" / COTRACKER_HUB
+        code += " + " + (COTRACKER.identify(hub) if (hub / "hubconf.py").is_file() else f"{COTRACKER.name}@missing")
+    return code
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,6 +97,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         os.environ.pop(VBENCH_HF_HOME, None)
     os.environ.update(env)  # for in-process workers; SLURM workers inherit it, and set it again
     roots = Roots(vbench_dir, torch_home / "hub")
+    provide_code(scoring)
     if scoring.get("fixtures") and check:
         from eval.scoring.fixtures import build_fixtures
 
@@ -74,19 +106,28 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots, hf_home=hf_home)
-    version = importlib.metadata.version("vbench")
-    scorers, weights = {}, {}
+    scorers, weights, codes = {}, {}, {}
     for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):
         files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
+        codes[dim] = dimension_code(dim, str(torch_home))
         if dim in dimensions:
             weights[dim] = files
-        scorers[dim] = sha256_hex(canonical_json([version, PREPROCESSING, files]))[:16]
+        scorers[dim] = sha256_hex(canonical_json([_code_key(codes[dim]), PREPROCESSING, files]))[:16]
     config = {
         "device": scoring.get("device"),
         "fps": generator_cfg.get("fps") or generator_cfg.get("expect_fps"),
         "env": env,
         "scorers": scorers,
-        "provenance": {"scoring": {"vbench": version, "preprocessing": PREPROCESSING,
-                                   "fixtures": bool(scoring.get("fixtures")), "weights": weights}},
+        "code": codes,
+        "retry_failed": bool(scoring.get("retry_failed")),
+        "provenance": {"scoring": {"vbench": sorted({codes[d] for d in dimensions}),
+                                   "code": {d: codes[d] for d in dimensions},
+                                   "preprocessing": PREPROCESSING, "fixtures": bool(scoring.get("fixtures")),
+                                   "weights": weights}},
     }
     return config, scorers
+
+
+def _code_key(code: str) -> str:
+    """The code's part of a scorer id: the wheel by its bare version (as ids were before source trees)."""
+    return code.removeprefix("vbench==")

@@ -32,8 +32,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from eval.atomic import sha256_file
+from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH
 from eval.errors import HarnessError
-from eval.suites.vbench_i2v import VBENCH_COMMIT
 
 ROOTS = ("vbench", "torch_hub")
 SOURCES = ("file", "zip", "git")
@@ -48,7 +48,8 @@ DINO_URL = "https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vit
 CLIP_URL = "https://openaipublic.azureedge.net/clip/models/{sha256}/{name}"
 CLIP_B32_SHA256 = "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af"
 CLIP_L14_SHA256 = "b8cca3fd41ae0c99ba7e8951adf17d267cdb84cd88be6f7c2e0eca1737a03836"
-LAION_URL = "https://github.com/LAION-AI/aesthetic-predictor/blob/main/sa_0_4_vit_l_14_linear.pth?raw=true"
+# VBench 45e79ec, vbench/aesthetic_quality.py (the wheel has the github.com blob URL)
+LAION_URL = "https://raw.githubusercontent.com/LAION-AI/aesthetic-predictor/main/sa_0_4_vit_l_14_linear.pth"
 MUSIQ_URL = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-weights/musiq_spaq_ckpt-358bb6af.pth"
 AMT_URL = "https://huggingface.co/lalala125/AMT/resolve/main/amt-s.pth"
 RAFT_URL = "https://dl.dropboxusercontent.com/s/4j4z58wuv8o0mfz/models.zip"
@@ -59,9 +60,7 @@ BPE_URL = "https://raw.githubusercontent.com/openai/CLIP/main/clip/bpe_simple_vo
 # dreamsim 0.2.1's dreamsim.config.dreamsim_weights["ensemble"]; members unzip into ./models.
 DREAMSIM_URL = ("https://github.com/ssundaram21/dreamsim/releases/download/v0.2.0-checkpoints/"
                 "dreamsim_ensemble_checkpoint.zip")
-COTRACKER_REPO = "https://github.com/facebookresearch/co-tracker"
 COTRACKER_URL = "https://huggingface.co/facebook/cotracker/resolve/main/cotracker2.pth"
-VBENCH_REPO = "https://github.com/Vchitect/VBench"
 
 
 class ScoringWeightsError(HarnessError):
@@ -90,8 +89,8 @@ class Roots:
 @dataclass(frozen=True)
 class WeightFile:
     """One file a dimension reads. ``source``: ``file`` (``url`` is the file), ``zip`` (the file is
-    ``member`` of the zip at ``url``) or ``git`` (``url`` is a repository cloned to the file's folder).
-    ``sha256`` is a full digest, or the leading digits a release's file name carries."""
+    ``member`` of the zip at ``url``) or ``git`` (``url`` is a repository cloned to the file's folder, checked
+    out at ``commit`` where given). ``sha256`` is a full digest, or the leading digits a release's file name carries."""
 
     dimensions: tuple[str, ...]
     relpath: str
@@ -101,6 +100,7 @@ class WeightFile:
     sha256: str | None = None
     source: str = "file"
     member: str | None = None
+    commit: str | None = None
 
     def __post_init__(self):
         if self.root not in ROOTS or self.source not in SOURCES or (self.source == "zip") != bool(self.member):
@@ -113,7 +113,8 @@ class WeightFile:
         """One line: the URL and exactly where the file goes."""
         path = self.path(roots)
         if self.source == "git":
-            return f"git clone {self.url} {path.parent}"
+            pin = f" && git -C {path.parent} checkout {self.commit[:7]}" if self.commit else ""
+            return f"git clone {self.url} {path.parent}{pin}"
         if self.source == "zip":
             return f"unzip {self.member} from {self.url} to {path}"
         return f"download {self.url} to {path}"
@@ -166,9 +167,10 @@ FILES: tuple[WeightFile, ...] = (
                      "ensemble_lora/adapter_config.json", "ensemble_lora/adapter_model.safetensors")),
     WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
     WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/checkpoints/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
-    # torch.hub.load("facebookresearch/co-tracker", "cotracker2"): the repo's hubconf, then its weights.
-    WeightFile(("camera_motion",), "facebookresearch_co-tracker_main/hubconf.py", "torch_hub", COTRACKER_REPO,
-               source="git"),
+    # torch.hub.load("facebookresearch/co-tracker", "cotracker2"): the repo's hubconf (pinned, see
+    # eval.scoring.code), then its weights.
+    WeightFile(("camera_motion",), f"{COTRACKER_HUB}/hubconf.py", "torch_hub", COTRACKER_REPO, source="git",
+               commit=COTRACKER.commit),
     WeightFile(("camera_motion",), "checkpoints/cotracker2.pth", "torch_hub", COTRACKER_URL),
 )
 
@@ -240,22 +242,17 @@ def package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
 
 
-def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True) -> list[Problem]:
+def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True,
+                  roots: Roots | None = None) -> list[Problem]:
     """What else ``dimensions`` need besides weight files: camera_motion's CoTracker visualizer
-    (only in VBench's source tree, not the wheel), detectron2 for the GRiT dimensions, and (with
-    ``bert``) bert-base-uncased in the Hugging Face cache for GRiT and scene: ``hf_home/hub`` where
-    given (the scoring jobs' ``HF_HOME``), else huggingface_hub's cache. Nothing heavy is imported."""
+    (only in VBench's source tree, not the wheel) and co-tracker's hub code at the pinned commit (under
+    ``roots``' torch hub), detectron2 for the GRiT dimensions, and (with ``bert``) bert-base-uncased in the
+    Hugging Face cache for GRiT and scene: ``hf_home/hub`` where given (the scoring jobs' ``HF_HOME``), else
+    huggingface_hub's cache. Nothing heavy is imported."""
     dimensions = set(_check_dimensions(dimensions))
     problems = []
     if "camera_motion" in dimensions:
-        package = package_dir("vbench2_beta_i2v")
-        if package is None or not (package / "third_party" / "cotracker" / "utils" / "visualizer.py").is_file():
-            problems.append(Problem(
-                ("camera_motion",),
-                f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is {package}); "
-                "the vbench wheel lacks it",
-                f"git clone {VBENCH_REPO} && git -C VBench checkout {VBENCH_COMMIT[:7]}, then put the checkout "
-                "first on the path: PYTHONPATH=$PWD/VBench"))
+        problems += _camera_motion_code((roots or Roots.from_env()).torch_hub)
     grit = sorted(dimensions & set(_GRIT))
     if grit and find_spec("detectron2") is None:
         problems.append(Problem(
@@ -268,6 +265,27 @@ def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True)
             tuple(bert_dims), "bert-base-uncased (tokenizer; scene also loads its weights) is not in the Hugging "
             f"Face cache{f' at {Path(hf_home) / HF_HUB}' if hf_home else ''}",
             "huggingface-cli download bert-base-uncased, with the same HF_HOME as the scoring jobs"))
+    return problems
+
+
+def _camera_motion_code(torch_hub: Path) -> list[Problem]:
+    """VBench's source tree on the path, and torch.hub's co-tracker folder present at the pinned commit."""
+    problems = []
+    where = (f"set scoring.vbench_source or ${VBENCH.env} to a checkout, or run scripts/setup.sh where there "
+             "is internet")
+    package = package_dir("vbench2_beta_i2v")
+    if package is None or not (package / "third_party" / "cotracker" / "utils" / "visualizer.py").is_file():
+        problems.append(Problem(
+            ("camera_motion",), f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is "
+            f"{package}): it is only in VBench's source tree, not the wheel", f"{VBENCH.clone_help()}; {where}"))
+    hub = torch_hub / COTRACKER_HUB
+    if (hub / "hubconf.py").is_file():
+        found = COTRACKER.identify(hub)
+        if found != f"{COTRACKER.name}@{COTRACKER.short}":
+            problems.append(Problem(
+                ("camera_motion",), f"{hub} holds {found}, not the pinned co-tracker {COTRACKER.short} (VBench loads "
+                "it unpinned; co-tracker's main has moved to CoTracker3)",
+                f"git -C {hub} checkout {COTRACKER.short}, or replace it: {COTRACKER.clone_help(hub)}"))
     return problems
 
 
@@ -394,7 +412,7 @@ def download(files, roots: Roots | None = None) -> list[Path]:
         try:
             if group[0].source == "git":
                 for f in group:
-                    _clone(f.url, f.path(roots).parent)
+                    _clone(f.url, f.path(roots).parent, f.commit)
             elif group[0].source == "zip":
                 _unzip_members(url, [(f.member, f.path(roots)) for f in group])
             else:
@@ -409,12 +427,15 @@ def download(files, roots: Roots | None = None) -> list[Path]:
     return written
 
 
-def _clone(url: str, folder: Path) -> None:
-    """``git clone url folder`` through a temp folder beside it; a fixture folder is replaced."""
+def _clone(url: str, folder: Path, commit: str | None = None) -> None:
+    """``git clone url folder`` (checked out at ``commit``) through a temp folder beside it; a fixture
+    folder is replaced."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         subprocess.run(["git", "clone", "--quiet", url, str(staging / "repo")], check=True)
+        if commit:
+            subprocess.run(["git", "-C", str(staging / "repo"), "checkout", "--quiet", commit], check=True)
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging / "repo", folder)

@@ -20,7 +20,8 @@ from eval.errors import SuiteError
 from eval.suites.vbench_i2v import (I2V_JSON_NAME, I2V_JSON_URL, crops_download_help,
                                     default_data_dir, json_download_help)
 
-CROPS_ZIP_DRIVE_ID = "1JANXpTxg90M3Exi5WGnVNagb1nqyTJ4o"  # as in VBench's download_data.sh
+# VBench 45e79ec, vbench2_beta_i2v/download_data.sh (the id changed in VBench 6446112, "[add] ratio 3-2")
+CROPS_ZIP_DRIVE_ID = "1Y_JnYnyJ3a6QhiranoX0MQVZFcTDPekZ"
 
 
 def download(url: str, target: Path) -> None:

@@ -17,7 +17,8 @@ from eval.suites.naming import stable_id
 from eval.suites.vbench_json import entry_fields, read_entries
 from skyreels.cache import cache_dir
 
-RATIOS = {"1-1": 1.0, "8-5": 8 / 5, "7-4": 7 / 4, "16-9": 16 / 9}
+# The crops in crop.zip: 1-1, 8-5, 7-4, 16-9 (vbench2_beta_i2v/README.md) and 3-2 (VBench 6446112)
+RATIOS = {"1-1": 1.0, "3-2": 3 / 2, "8-5": 8 / 5, "7-4": 7 / 4, "16-9": 16 / 9}
 VBENCH_COMMIT = "45e79ec14e69a2187202c675d2dbce1a71843d53"
 I2V_JSON_NAME = "vbench2_i2v_full_info.json"
 I2V_JSON_URL = ("https://raw.githubusercontent.com/Vchitect/VBench/"
@@ -50,9 +51,10 @@ def fetch_help(data_dir: Path, by_hand: str) -> str:
 
 
 def ratio_for(width: int, height: int) -> str:
-    """The VBench-I2V crop ratio (``1-1``, ``8-5``, ``7-4``, ``16-9``) closest to
+    """The VBench-I2V crop ratio (``1-1``, ``3-2``, ``8-5``, ``7-4``, ``16-9``) closest to
     ``width:height``, by ``|log(aspect / ratio)|``: 960x544 (1.765) gets ``16-9`` (1.778)
-    rather than ``7-4`` (1.75). The crops are landscape only, so portrait sizes get ``1-1``."""
+    rather than ``7-4`` (1.75), 720x480 gets ``3-2``. The crops are landscape only, so portrait
+    sizes get ``1-1``."""
     if width <= 0 or height <= 0:
         raise SuiteError(f"ratio_for({width}, {height}): width and height must be positive")
     return min(RATIOS, key=lambda ratio: abs(math.log(width / height / RATIOS[ratio])))

@@ -4,6 +4,12 @@ Videos are checked first (decodable, enough frames, the configured fps); a bad v
 record with the reason and the others are still scored. If VBench's call fails for the batch, each
 video is retried alone so that one bad video cannot take the others' scores with it.
 
+A failed record says whether a rerun may fix it (``retryable``): a video that fails the checks, a NaN, or an
+error VBench raises on that video's content (ValueError, KeyError, ...) fails the same way every time, so a
+rerun leaves it alone (``scoring.retry_failed=true`` tries again); anything else (out of memory, I/O, a
+crash) is retried by the next run. The worker also checks that the VBench code it imports is the code its
+scorer id names (``eval.scoring.setup.dimension_code``).
+
 T2V temporal_flickering takes only the videos VBench's static filter keeps, as far as the stored
 ``static_filter`` flags settle them (``selection``; ``eval.scoring.static_filter``).
 """
@@ -20,6 +26,7 @@ import submitit
 from eval.errors import HarnessError
 from eval.manifest import GenerationRecord, done_records
 from eval.plan import Plan, Unit, load_plan
+from eval.scoring.dimensions import adapter
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
 from eval.scoring.static_filter import FILTERED, STATIC_FILTER, Selection, applies, read_flags, select
 
@@ -38,12 +45,21 @@ class ScoreShardFailed(HarnessError):
     pass
 
 
+def _for_good(err: Exception) -> bool:
+    """Whether VBench's error on one video would come back on every rerun (its content, not the machine)."""
+    from eval.scoring.vbench_call import VBenchCallError
+
+    return isinstance(err, (VBenchCallError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
+                            AssertionError))
+
+
 def wanted(plan: Plan, dimension: str) -> list[Unit]:
-    """Units whose item asks for ``dimension`` (items without a list take all); the static filter runs
-    on temporal_flickering's."""
+    """Units whose item asks for ``dimension``: items without a list take every dimension that can score their
+    prompt (camera_motion: only prompts with a camera phrase). The static filter runs on temporal_flickering's."""
     asked = FILTERED if dimension == STATIC_FILTER else dimension
-    items = plan.items
-    return [u for u in plan.units if not items[u.item_id].dimensions or asked in items[u.item_id].dimensions]
+    items, rule = plan.items, adapter(asked)
+    return [u for u in plan.units if asked in items[u.item_id].dimensions
+            or (not items[u.item_id].dimensions and rule.scores_prompt(items[u.item_id].prompt))]
 
 
 def selection(run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord],
@@ -95,12 +111,15 @@ class ScoreShard(submitit.helpers.Checkpointable):
         units = scoreable(plan, self.dimension, done, chosen)
         mine = units[self.chunk * len(units) // self.n_chunks:(self.chunk + 1) * len(units) // self.n_chunks]
         have = current_scores(run_dir, self.dimension, self.scorer)
-        return [(u, r) for u, r in mine if r.sha256 not in have or have[r.sha256].status != "ok"]
+        again = bool(self.config.get("retry_failed"))
+        return [(u, r) for u, r in mine if r.sha256 not in have
+                or (have[r.sha256].status != "ok" and (again or have[r.sha256].retryable is not False))]
 
     def __call__(self) -> ScoreResult:
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
         import torch
 
+        from eval.scoring.setup import dimension_code
         from eval.scoring.vbench_call import VideoInput, compute
 
         start = time.perf_counter()
@@ -108,13 +127,18 @@ class ScoreShard(submitit.helpers.Checkpointable):
         todo = self.todo()
         if not todo:
             return ScoreResult(self.dimension, self.chunk, 0, 0, time.perf_counter() - start)
+        code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
+        if recorded and code != recorded:
+            raise ScoreShardFailed(f"{self.dimension}: this process would run {code}, but its scorer id names "
+                                   f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
+                                   "run scoring in a fresh process with the same scoring.vbench_source")
         items = load_plan(run_dir).items
         out = scores_path(run_dir, self.dimension, self.chunk, self.n_chunks)
         failed, ready = 0, []
         for unit, record in todo:
             problem = self.check_video(run_dir / record.video, record)
             if problem:
-                self.write(out, unit, record, error=problem)
+                self.write(out, unit, record, error=problem, retryable=False)
                 failed += 1
             else:
                 item = items[unit.item_id]
@@ -136,7 +160,8 @@ class ScoreShard(submitit.helpers.Checkpointable):
                     batches = [[b] for b in batch] + batches
                     continue
                 unit, record, _ = batch[0]
-                self.write(out, unit, record, error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+                self.write(out, unit, record, error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
+                           retryable=not _for_good(err))
                 failed += 1
                 continue
             for (unit, record, _), score in zip(batch, scores):
@@ -171,11 +196,12 @@ class ScoreShard(submitit.helpers.Checkpointable):
                     "(VBench's dynamic_degree reads it); re-export it at the right fps")
         return None
 
-    def write(self, out: Path, unit: Unit, record: GenerationRecord, *, score=None, error: str | None = None) -> None:
+    def write(self, out: Path, unit: Unit, record: GenerationRecord, *, score=None, error: str | None = None,
+              retryable: bool | None = None) -> None:
         env = GenerationRecord.environment()
         append_score(out, ScoreRecord(
             video_sha256=record.sha256, dimension=self.dimension, scorer=self.scorer,
             status="ok" if error is None else "failed", key=unit.key, item_id=unit.item_id, index=unit.index,
             value=None if score is None else score.value, weight=None if score is None else score.weight,
-            extra={} if score is None else dict(score.extra), error=error, host=env["host"],
+            extra={} if score is None else dict(score.extra), error=error, retryable=retryable, host=env["host"],
             slurm_job_id=env["slurm_job_id"], time=time.time()))
