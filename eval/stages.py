@@ -29,15 +29,12 @@ def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
     if "generate" in cfg.run.stages:
         preflight_generator(generator_cfg, plan.suite.task)
     if "score" in cfg.run.stages and not cfg.scoring.fixtures:
-        from eval.scoring.setup import weights_roots
-        from eval.scoring.weights import Roots
+        from eval.scoring.setup import scoring_roots
+        from eval.scoring.static_filter import with_filter
         from eval.scoring.weights import preflight as scoring_preflight
 
-        from eval.scoring.static_filter import with_filter
-
-        vbench_dir, torch_home = weights_roots(cfg.scoring)
         dims = with_filter(plan.suite.task, scoring_dimensions(cfg, plan, quiet=True))
-        scoring_preflight(dims, Roots(vbench_dir, torch_home / "hub"))
+        scoring_preflight(dims, scoring_roots(cfg.scoring))
 
 
 def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
@@ -98,11 +95,10 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
     dims = [d for d in dims if d not in unfed]
     if cfg.scoring.fixtures:
         from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED, missing_code
-        from eval.scoring.setup import weights_roots
-        from eval.scoring.weights import Roots, code_problems
+        from eval.scoring.setup import scoring_roots
+        from eval.scoring.weights import code_problems
 
-        vbench_dir, torch_home = weights_roots(cfg.scoring)
-        roots = Roots(vbench_dir, torch_home / "hub")
+        roots = scoring_roots(cfg.scoring)
         # bert=False: the fixtures include a bert-base-uncased stand-in (scene)
         problems = {d: [str(p) for p in code_problems([d], bert=False, roots=roots)]
                     + [f"missing {f.path(roots)}: {f.how_to_get(roots)}" for f in missing_code([d], roots)]

@@ -12,4 +12,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # vbench 0.1.5's metadata pins transformers==4.33.2 (tokenizers 0.13 cannot read the real
 # HunyuanVideo tokenizer.json, and it clashes with diffusers); its real needs are in pyproject.toml.
 .venv/bin/python -m pip install -q --no-deps "vbench==0.1.5"
+# camera_motion needs VBench's source tree and co-tracker's hub repo, both pinned (eval/scoring/code.py): cloned
+# into $SKYREELS_CACHE/src where there is internet; otherwise one line says camera_motion is unavailable.
+.venv/bin/python -m eval.scoring.code fetch || true
 echo "setup complete: $(.venv/bin/python -c 'import torch, diffusers, transformers; print("torch", torch.__version__, "diffusers", diffusers.__version__, "transformers", transformers.__version__)')"

@@ -29,11 +29,11 @@ def run_inprocess(*overrides: str) -> Path:
     return run(compose("run.progress=false", *_generate_only_unless_told(overrides)))
 
 
-def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     flags = [a for a in args if a.startswith("-")]  # Hydra's flags (-m) go before the overrides
     overrides = _generate_only_unless_told(a for a in args if not a.startswith("-"))
     return subprocess.run([sys.executable, "-m", "eval.run", *flags, "run.progress=false", *overrides], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def manifest_lines(run_dir: Path) -> list[dict]:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import CODE_ENV, HAVE_THIRD_PARTY
 from harness import manifest_lines, run_cli, run_inprocess
 
 STAGES = "run.stages=[generate,score,aggregate]"
@@ -18,16 +20,19 @@ def score_lines(run_dir):
                    for line in p.read_text().splitlines()), key=lambda r: (r["dimension"], r["key"]))
 
 
-def test_smoke_is_scored_by_vbench_and_partial_without_camera_motion(scored):
+def test_smoke_is_scored_by_vbench(scored):
+    """Every dimension fully scored (camera_motion where the pinned code is at hand: test_camera_motion.py)."""
     run_dir, results = scored
-    assert results["benchmark"] == "vbench_i2v" and results["status"] == "partial"
-    assert results["missing"] == ["camera_motion"]
-    assert results["total"]["value"] is None and results["groups"]["i2v"]["value"] is None
+    assert results["benchmark"] == "vbench_i2v"
+    assert results["status"] == ("complete" if HAVE_THIRD_PARTY else "partial")
+    assert results["missing"] == ([] if HAVE_THIRD_PARTY else ["camera_motion"])
+    assert (results["total"]["value"] is None) != HAVE_THIRD_PARTY
     assert results["groups"]["quality"]["value"] is not None  # its six dimensions are all there
     dims = results["dimensions"]
-    assert "camera_motion" not in dims and len(dims) == 9
+    assert len(dims) == (10 if HAVE_THIRD_PARTY else 9)
     for name, d in dims.items():
-        assert (d["n_scored"], d["n_expected"], d["n_failed"]) == (6, 6, 0), name
+        expected = 2 if name == "camera_motion" else 6  # one camera prompt
+        assert (d["n_scored"], d["n_expected"], d["n_failed"]) == (expected, expected, 0), name
         assert math.isfinite(d["raw"]) and d["ci95"][0] <= d["raw"] <= d["ci95"][1], name
     assert results["constants_source"].startswith("Vchitect/VBench scripts/constant.py")
     prov = results["provenance"]
@@ -110,9 +115,11 @@ def test_unknown_dimension_and_missing_weights(tmp_path, scored):
     assert "sa_0_4_vit_l_14_linear.pth" in missing.stderr
 
 
-def test_missing_cotracker_is_named(scored):
+def test_camera_motion_named_without_its_code_is_refused(scored):
     run_dir, _ = scored
-    result = run_cli("+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring.dimensions=[camera_motion]")
+    env = {k: v for k, v in os.environ.items() if k not in (*CODE_ENV, "PYTHONPATH")}
+    result = run_cli("+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring.dimensions=[camera_motion]",
+                     env=env)
     assert result.returncode == 2 and "cotracker" in result.stderr.lower() and "45e79ec" in result.stderr
 
 

@@ -15,15 +15,20 @@ the code a dimension runs is part of its scorer id and of the provenance.
 """
 from __future__ import annotations
 
+import argparse
 import functools
 import hashlib
 import importlib.metadata
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from eval.errors import HarnessError
 from eval.suites.vbench_i2v import VBENCH_COMMIT
 from skyreels.cache import cache_dir
 
@@ -131,7 +136,50 @@ def _is_source(folder: Path) -> bool:
     return not any(folder.glob("vbench-*.dist-info"))
 
 
-def module_origin(module: str) -> Path | None:
-    """The file an imported ``module`` came from (for the check that the code that ran is the code recorded)."""
-    loaded = sys.modules.get(module)
-    return Path(loaded.__file__).resolve() if loaded is not None and getattr(loaded, "__file__", None) else None
+def fetch(tree: CodeTree, dest: Path | None = None) -> Path:
+    """Clone ``tree`` at its commit into ``dest`` (default ``tree.default_dir()``), through a temp folder beside
+    it, and check that its files are the pinned ones; a folder that already holds them is kept."""
+    dest = Path(dest or tree.default_dir())
+    pinned = f"{tree.name}@{tree.short}"
+    if dest.is_dir():
+        found = tree.identify(dest)
+        if found != pinned:
+            raise HarnessError(f"{dest} holds {found}, not {pinned}: remove it and fetch again")
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        repo = staging / "repo"
+        for command in (["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", tree.url, str(repo)],
+                        ["git", "-C", str(repo), "checkout", "--quiet", tree.commit]):
+            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+            if done.returncode:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise HarnessError(f"could not fetch {tree.url} at {tree.short} ({last})")
+        if tree.identify(repo) != pinned:
+            raise HarnessError(f"{tree.url} at {tree.short} does not hold the pinned files ({tree.identify(repo)})")
+        os.replace(repo, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.scoring.code fetch``: VBench's source and co-tracker, pinned, into ``cache_dir()/src``."""
+    parser = argparse.ArgumentParser(prog="python -m eval.scoring.code", description=main.__doc__)
+    parser.add_argument("command", choices=["fetch"])
+    parser.parse_args(argv)
+    try:
+        for tree in (VBENCH, COTRACKER):
+            print(f"{tree.name} {tree.short}: {fetch(tree)}")
+    except HarnessError as err:
+        print(f"camera_motion is unavailable, so runs will be partial (no I2V score, no Total): {err}; fetch "
+              f"where there is internet, or point ${VBENCH.env} and ${COTRACKER.env} at checkouts of "
+              f"{VBENCH.url} at {VBENCH.short} and {COTRACKER.url} at {COTRACKER.short}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,12 +31,20 @@ def weights_roots(scoring) -> tuple[Path, Path]:
     return Path(vbench).expanduser(), Path(torch_home).expanduser()
 
 
+def scoring_roots(scoring):
+    """The ``Roots`` (VBench's cache, torch.hub's folder) for this scoring config."""
+    from eval.scoring.weights import Roots
+
+    vbench_dir, torch_home = weights_roots(scoring)
+    return Roots(vbench_dir, torch_home / "hub")
+
+
 def provide_code(scoring) -> None:
     """Put VBench's configured source tree first on the path, and give torch.hub a co-tracker folder: a link
     to the configured co-tracker checkout where there is none (an existing folder is checked, never replaced)."""
     use_vbench_source(source_dir(VBENCH, scoring.get("vbench_source")))
     checkout = source_dir(COTRACKER, scoring.get("cotracker_source"))
-    hub = weights_roots(scoring)[1] / "hub" / COTRACKER_HUB
+    hub = scoring_roots(scoring).torch_hub / COTRACKER_HUB
     if checkout is None or hub.exists() or not (checkout / "hubconf.py").is_file():
         return
     hub.parent.mkdir(parents=True, exist_ok=True)

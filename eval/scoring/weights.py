@@ -54,7 +54,7 @@ MUSIQ_URL = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-wei
 AMT_URL = "https://huggingface.co/lalala125/AMT/resolve/main/amt-s.pth"
 RAFT_URL = "https://dl.dropboxusercontent.com/s/4j4z58wuv8o0mfz/models.zip"
 VBENCH_MODELS = "https://huggingface.co/OpenGVLab/VBench_Used_Models/resolve/main/"
-GRIT_URL = "https://datarelease.blob.core.windows.net/grit/models/grit_b_densecap_objectdet.pth"
+GRIT_URL = "https://huggingface.co/OpenGVLab/VBench_Used_Models/resolve/main/grit_b_densecap_objectdet.pth"
 TAG2TEXT_URL = "https://huggingface.co/spaces/xinyu1205/recognize-anything/resolve/main/tag2text_swin_14m.pth"
 BPE_URL = "https://raw.githubusercontent.com/openai/CLIP/main/clip/bpe_simple_vocab_16e6.txt.gz"
 # dreamsim 0.2.1's dreamsim.config.dreamsim_weights["ensemble"]; members unzip into ./models.
@@ -329,7 +329,7 @@ def preflight(dimensions, roots: Roots | None = None, *, files_too: bool = True,
     bert-base-uncased stand-in). ``hf_home``: the scoring jobs' ``HF_HOME``, where bert is looked for."""
     files = required_files(dimensions)
     problems = ((verify(files, roots, hashes=False) if files_too else [])
-                + code_problems(dimensions, hf_home, bert=files_too))
+                + code_problems(dimensions, hf_home, bert=files_too, roots=roots))
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ScoringWeightsError(
