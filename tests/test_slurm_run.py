@@ -102,8 +102,8 @@ def sacct_runs(job: str) -> list[list[str]]:
 
 
 def test_timed_out_task_checkpoints_and_is_requeued(slurm_cluster, tmp_path, monkeypatch):
-    # ~100 s of work on one core under a 1 min limit; SLURM sends USR2 5 s before the limit (up to 30 s earlier:
-    # it checks time limits every 30 s), so the first run cannot finish.
+    # ~100 s of work on one core under a 1 min limit; SLURM sends USR2 5 s before the limit (up to 30 s earlier
+    # here: slurmctld checks time limits every 30 s), so the first run cannot finish.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the job inherits it: as slow on a many-core machine
     args = ["+suite=smoke", "suite.samples=10", f"run.root={tmp_path}", "generator.num_inference_steps=200"]
     submitted = run_cli(*args, *slurm_args(slurm_cluster, "launcher.timeout_min=1", "launcher.signal_delay_s=5",
