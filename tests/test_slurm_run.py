@@ -1,9 +1,10 @@
-"""The harness on the real local SLURM cluster: arrays, scancel, requeue, and a failing task."""
+"""The harness on the real local SLURM cluster: arrays, scancel, requeue, time limits, and a failing task."""
 from __future__ import annotations
 
 import json
 import subprocess
 import time
+from datetime import datetime
 
 import pytest
 
@@ -82,6 +83,48 @@ def test_requeued_task_resumes_without_redoing_units(slurm_cluster, tmp_path):
     states = subprocess.run(["sacct", "-n", "-X", "-D", "-j", job, "-o", "State"], capture_output=True,
                             text=True).stdout.split()
     assert "REQUEUED" in states and states[-1] == "COMPLETED", states
+
+
+def queued(job: str) -> bool:
+    return bool(subprocess.run(["squeue", "-h", "-j", job, "-o", "%i"], capture_output=True, text=True).stdout.strip())
+
+
+def restarts(job: str) -> int:
+    info = subprocess.run(["scontrol", "-o", "show", "job", job], capture_output=True, text=True, check=True).stdout
+    return int(info.split("Restarts=")[1].split()[0])
+
+
+def sacct_runs(job: str) -> list[list[str]]:
+    """State, Start, End of each run of ``job`` (requeues included)."""
+    out = subprocess.run(["sacct", "-n", "-X", "-D", "-P", "-j", job, "-o", "State,Start,End"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split("|") for line in out.split()]
+
+
+def test_timed_out_task_checkpoints_and_is_requeued(slurm_cluster, tmp_path, monkeypatch):
+    # ~100 s of work on one core under a 1 min limit; SLURM sends USR2 5 s before the limit (up to 30 s earlier
+    # here: slurmctld checks time limits every 30 s), so the first run cannot finish.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the job inherits it: as slow on a many-core machine
+    args = ["+suite=smoke", "suite.samples=10", f"run.root={tmp_path}", "generator.num_inference_steps=200"]
+    submitted = run_cli(*args, *slurm_args(slurm_cluster, "launcher.timeout_min=1", "launcher.signal_delay_s=5",
+                                           "launcher.wait=false"))
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    run_dir = next((tmp_path / "smoke").iterdir())
+    job = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]["0"]
+    wait_until(lambda: restarts(job) > 0 or not queued(job), 150, "the task to time out and be requeued")
+    assert restarts(job) > 0, f"not requeued (COMPLETED: the test needs more work): {sacct_runs(job)}"
+    # Only the first run's time limit is under test: the rest may take what it takes on a loaded machine.
+    subprocess.run(["scontrol", "update", f"JobId={job}", "TimeLimit=10"], check=True)
+    wait_until(lambda: not queued(job), 420, "the requeued task to finish")
+    runs = sacct_runs(job)
+    assert [state for state, *_ in runs] == ["REQUEUED", "COMPLETED"], runs
+    log = "".join(p.read_text() for p in run_dir.glob(f"logs/*/{job}_*_log.err"))
+    assert "Caught signal SIGUSR2 on" in log and "this job is timed-out" in log and "DUE TO JOB REQUEUE" in log, log
+    lines = manifest_lines(run_dir)
+    keys = [line["key"] for line in lines]
+    assert len(keys) == len(set(keys)) == 30 and {line["status"] for line in lines} == {"done"}  # none redone
+    first_end = datetime.fromisoformat(runs[0][2]).timestamp()
+    assert 0 < sum(line["time"] < first_end for line in lines) < 30  # the first run's units were kept
 
 
 def test_failing_task_is_reported_with_traceback(slurm_cluster, local_reference, tmp_path):

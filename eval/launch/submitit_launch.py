@@ -1,4 +1,10 @@
-"""submitit launchers: DebugExecutor (in process, same code path) and SLURM job arrays (``map_array``)."""
+"""submitit launchers: DebugExecutor (in process, same code path) and SLURM job arrays (``submit_array``).
+
+The workers themselves are submitted, not a wrapper around them: submitit requeues a task that hits its time
+limit only if the submitted function has a ``checkpoint`` (``SignalHandler.checkpoint_and_try_requeue`` in
+submitit/core/job_environment.py); ``submit``/``submit_array`` make each worker that function
+(``Executor.submit_array`` in submitit/core/core.py: ``DelayedSubmission(fn)``), where ``map_array(f, workers)``
+would make it ``f``."""
 from __future__ import annotations
 
 import time
@@ -9,13 +15,9 @@ import submitit
 from .outcome import ShardOutcome
 
 
-def _call(worker):
-    return worker()
-
-
 def run_debug(workers: list, config: dict, folder) -> list[ShardOutcome]:
     executor = submitit.DebugExecutor(folder=str(folder))
-    return [_outcome(w.shard, executor.submit(_call, w)) for w in workers]
+    return [_outcome(w.shard, executor.submit(w)) for w in workers]
 
 
 def slurm_executor(config: dict, folder) -> submitit.AutoExecutor:
@@ -23,6 +25,9 @@ def slurm_executor(config: dict, folder) -> submitit.AutoExecutor:
     params = {
         "name": config.get("job_name", "skyreels-eval"),
         "timeout_min": config["timeout_min"],
+        # sbatch --signal=USR2@<s>: submitit's handler checkpoints and requeues on it (submitit/slurm/slurm.py,
+        # _make_sbatch_string; default 90)
+        "slurm_signal_delay_s": config["signal_delay_s"],
         "cpus_per_task": config["cpus_per_task"],
         "mem_gb": config["mem_gb"],
         "slurm_array_parallelism": config["array_parallelism"],
@@ -43,7 +48,7 @@ def submit_slurm(workers: list, config: dict, folder) -> list[tuple[int, submiti
     jobs = []
     for start in range(0, len(workers), chunk):
         batch = workers[start:start + chunk]
-        jobs += zip((w.shard for w in batch), executor.map_array(_call, batch))
+        jobs += zip((w.shard for w in batch), executor.submit_array(batch))
     return jobs
 
 
