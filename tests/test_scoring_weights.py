@@ -118,12 +118,28 @@ def test_preflight_names_each_missing_file_with_url_and_path(tmp_path):
 
 
 def test_code_problems_detectron2_and_cotracker(monkeypatch, tmp_path):
-    assert "detectron2" in str(weights.code_problems(["color"])[0])
+    find_spec = weights.find_spec
+    monkeypatch.setattr(weights, "find_spec", lambda name: None if name == "detectron2" else find_spec(name))
+    problem = str(weights.code_problems(["color"])[0])
+    assert "detectron2" in problem and f"detectron2.git@{weights.DETECTRON2_COMMIT}" in problem
+    # detectron2 there, VBench's other GRiT imports not: named, with the extra that installs them
+    monkeypatch.setattr(weights, "find_spec", lambda name: None if name == "lvis" else find_spec("json"))
+    (problem,) = [str(p) for p in weights.code_problems(["object_class"], bert=False)]
+    assert "imports lvis" in problem and ".[grit]" in problem
+    monkeypatch.setattr(weights, "find_spec", find_spec)
     source = tmp_path / "VBench/vbench2_beta_i2v"
     (source / "third_party/cotracker/utils").mkdir(parents=True)
     (source / "third_party/cotracker/utils/visualizer.py").write_text("")
     monkeypatch.setattr(weights, "package_dir", lambda name: source)
     assert weights.code_problems(["camera_motion"]) == []
+
+
+def test_detectron2_pin_is_one_commit_everywhere():
+    """The preflight's message, the README and scripts/setup.sh (which reads the constant) name one commit."""
+    root = Path(__file__).resolve().parents[1]
+    assert len(weights.DETECTRON2_COMMIT) == 40 and int(weights.DETECTRON2_COMMIT, 16) >= 0
+    assert f"detectron2.git@{weights.DETECTRON2_COMMIT}" in (root / "README.md").read_text()
+    assert "from eval.scoring.weights import DETECTRON2_COMMIT" in (root / "scripts/setup.sh").read_text()
 
 
 def test_verify_hashes_real_files_but_not_fixtures(roots, tmp_path):

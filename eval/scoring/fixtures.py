@@ -35,6 +35,13 @@ tag2text            ``{"model": Tag2Text_Caption}`` (Swin-B; architecture from  
                     WordPiece vocab with BERT's 30522 ids (special tokens where
                     BERT has them; characters, Tag2Text's tag words,
                     ``[unusedN]``), config, ``BertModel`` safetensors
+grit                ``{"model": GRiT}`` (detectron2's checkpoint layout), GRiT   full (fixed arch),
+                    as VBench's GRiT dimensions build it (ViT-B, CenterNet,      fp16: 0.42 GB
+                    3 cascade stages, mask head, caption decoders), built with   (shared decoder
+                    detectron2 (needed); objectness and foreground biased, its   stored once)
+                    decoder captions every box "red car" (DenseCap, which
+                    color runs) and names it "car" (ObjectDet, the other
+                    three); bert's tokenizer: the stand-in above
 ==================  ==========================================================  ==================
 
 Each product's files are written atomically, then recorded in ``.skyreels-fixtures.json`` at
@@ -424,6 +431,91 @@ def _build_tag2text(roots: Roots) -> None:
     _save_torch({"model": state}, roots.vbench / "caption_model/tag2text_swin_14m.pth")
 
 
+GRIT_FILE = "grit_model/grit_b_densecap_objectdet.pth"
+# What the GRiT fixture sees and says (words of VBench's own prompts "a red car", "a car"): every location is an
+# object, and every box is captioned "red car" (DenseCap) and named "car" (ObjectDet).
+GRIT_CAPTION, GRIT_OBJECT = ("red", "car"), "car"
+DET_BIAS = 6.0  # CenterNet's objectness and each cascade stage's foreground logit (sigmoid / softmax ~ 1)
+
+
+def grit_model(hf_home: Path):
+    """VBench's GRiT as its GRiT dimensions build it (``init_demo(..., task="ObjectDet")``: its
+    GRiT_B_DenseCap_ObjectDet.yaml, ViT-B), random, through detectron2's ``build_model``; its tokenizer is
+    ``bert-base-uncased`` from ``hf_home`` (offline)."""
+    import torch
+    from detectron2.modeling import build_model
+    from vbench.third_party.grit_src.image_dense_captions import get_parser, setup_cfg
+
+    args = get_parser(torch.device("cpu"), model_weight="")
+    args["test_task"] = "ObjectDet"
+    with hf_hub_cache(hf_home, offline=True):
+        return build_model(setup_cfg(args))
+
+
+def _grit_language(model) -> None:
+    """Make the random GRiT find objects and caption them with fixed words, so that its dimensions count
+    something: objectness and foreground biases; the text decoder's transformer layers add nothing (their output
+    projections are zero, so each position's state is its normalised token embedding), and the embeddings (tied
+    to the output layer) chain begin token -> words -> [SEP] along orthogonal directions, with [SEP] biased
+    half a step up and the begin tokens never emitted. The two tasks share the decoder and differ in their begin
+    token: DenseCap (103 + 1; VBench's color runs it) says "red car", ObjectDet ([CLS]; the other three) "car"."""
+    import torch
+
+    roi = model.roi_heads
+    tokenizer, textual = roi.tokenizer, roi.text_decoder.textual
+    assert textual is roi.text_decoder_det.textual and textual.output.weight is textual.embedding.words.weight
+    ids = tokenizer.convert_tokens_to_ids
+    dense, detect = roi.task_begin_tokens["DenseCap"], roi.task_begin_tokens["ObjectDet"]
+    caption, sep = ids(list(GRIT_CAPTION)), tokenizer.sep_token_id
+    chain = {dense: caption[0], **dict(zip(caption, caption[1:] + [sep])), detect: ids(GRIT_OBJECT)}
+    tokens = sorted({*chain, *chain.values()})
+    assert len(set(chain)) == len(chain) and chain[caption[-1]] == sep and chain[detect] == caption[-1]
+    scale, pull = 10.0, 5.0
+    with torch.no_grad():
+        model.proposal_generator.centernet_head.agn_hm.bias.fill_(DET_BIAS)
+        for predictor in roi.box_predictor:
+            predictor.cls_score.bias.copy_(torch.tensor([DET_BIAS, -DET_BIAS]))  # foreground, background
+        for layer in textual.transformer.encoder.layer:
+            for dense_layer in (layer.attention.output.dense, layer.output.dense):
+                dense_layer.weight.zero_()
+                dense_layer.bias.zero_()
+        directions = torch.linalg.qr(torch.randn(textual.embedding.words.weight.shape[1], len(tokens)))[0].T
+        axis = dict(zip(tokens, directions))
+        words = textual.embedding.words.weight
+        for token in tokens:
+            words[token] = scale * axis[token] + (pull * axis[chain[token]] if token in chain else 0.0)
+        unit = scale * pull / float(words[dense].norm()) * words.shape[1] ** 0.5  # a link's logit
+        textual.output.bias[sep] = unit / 2
+        textual.output.bias[[dense, detect]] = -1e4
+
+
+def _half_shared(state: dict) -> dict:
+    """``_half``, keeping tensors that share storage (tied and shared modules) shared in the file."""
+    halves: dict = {}
+    return {k: halves.setdefault((v.data_ptr(), v.shape, v.stride()), v.half()) if v.is_floating_point() else v
+            for k, v in state.items()}
+
+
+def _build_grit(roots: Roots) -> None:
+    """``{"model": state}`` (detectron2's checkpoint layout: ``DetectionCheckpointer.load`` reads ``"model"``) of
+    VBench's GRiT, random (``_grit_language``), fp16. It needs detectron2, and reads bert-base-uncased's
+    tokenizer: from our stand-in, built first."""
+    import torch
+
+    if package_dir("detectron2") is None:
+        raise FixtureError("the GRiT fixture is built by VBench's GRiT code, which needs detectron2; see "
+                           "`python -m eval.scoring.weights check --dimensions object_class`")
+    hf_home = fixture_hf_home(roots.vbench)
+    if not _bert_current(hf_home):
+        _build_bert(hf_home)
+    torch.manual_seed(16)
+    model = grit_model(hf_home)
+    _grit_language(model)
+    state = _half_shared(model.state_dict())
+    del model
+    _save_torch({"model": state}, roots.vbench / GRIT_FILE)
+
+
 PRODUCTS: tuple[Product, ...] = (
     Product("dino", ("subject_consistency", "i2v_subject"), _build_dino),
     Product("clip_b32", ("background_consistency", "appearance_style"), _build_clip_b32),
@@ -437,12 +529,16 @@ PRODUCTS: tuple[Product, ...] = (
     Product("umt", ("human_action",), _build_umt),
     Product("tag2text", ("scene",), _build_tag2text,
             complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))),
+    Product("grit", ("object_class", "multiple_objects", "color", "spatial_relationship"), _build_grit,
+            complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))),
 )
 NO_WEIGHTS = ("temporal_flickering",)
 # Scored with fixtures only when scoring.dimensions names them (not in the fixtures' default list): their
 # fixed ViT-L models take ~25 s (ViCLIP, 8 frames) to ~75 s (UMT, 16 frames) a video on 2 CPU cores;
-# scene's Tag2Text (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video.
-NOT_BY_DEFAULT = ("temporal_style", "overall_consistency", "human_action", "scene")
+# scene's Tag2Text (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video; the GRiT dimensions
+# (ViT-B detector, 256 proposals through 3 cascade stages twice, two caption decoders) 5-10 s a frame, 16 frames.
+NOT_BY_DEFAULT = ("temporal_style", "overall_consistency", "human_action", "scene",
+                  "object_class", "multiple_objects", "color", "spatial_relationship")
 SUPPORTED = tuple(d for p in PRODUCTS for d in p.dimensions) + NO_WEIGHTS
 
 

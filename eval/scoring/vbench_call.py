@@ -16,7 +16,8 @@ that view in a scratch folder of symlinks and run the call inside it:
   ``vbench.utils`` is first imported; we set its ``CACHE_DIR`` from the environment for each call.
 * color leaves out of its results the videos it does not count, and divides by zero when it counts
   none: both mean ``UNCOUNTED`` for those videos.
-* scene's Tag2Text reads ``bert-base-uncased`` (tokenizer and weights) from the Hugging Face cache.
+* scene's Tag2Text reads ``bert-base-uncased`` (tokenizer and weights) from the Hugging Face cache, and
+  GRiT (object_class, multiple_objects, color, spatial_relationship) its tokenizer.
   With random fixtures the score stage sets ``$SKYREELS_VBENCH_HF_HOME`` (the fixtures' HF home, with a
   stand-in bert): for the call, transformers and huggingface_hub (which fix their cache folder at
   import) read ``$SKYREELS_VBENCH_HF_HOME/hub``, offline (``hf_hub_cache``). Unset: their own cache.
@@ -245,8 +246,12 @@ def _no_grad_for(dimension: str):
     return torch.no_grad() if dimension == "scene" else _null()
 
 
+BERT_DIMENSIONS = ("scene", "object_class", "multiple_objects", "color", "spatial_relationship")
+
+
 def _hf_cache_for(dimension: str):
-    """scene (Tag2Text's bert-base-uncased): the Hugging Face home ``$SKYREELS_VBENCH_HF_HOME``, offline, if set."""
-    if dimension != "scene" or not os.environ.get(VBENCH_HF_HOME):
+    """scene (Tag2Text's bert-base-uncased), GRiT (its tokenizer): the Hugging Face home
+    ``$SKYREELS_VBENCH_HF_HOME``, offline, if set."""
+    if dimension not in BERT_DIMENSIONS or not os.environ.get(VBENCH_HF_HOME):
         return _null()
     return hf_hub_cache(Path(os.environ[VBENCH_HF_HOME]), offline=True)

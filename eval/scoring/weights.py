@@ -54,13 +54,22 @@ MUSIQ_URL = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-wei
 AMT_URL = "https://huggingface.co/lalala125/AMT/resolve/main/amt-s.pth"
 RAFT_URL = "https://dl.dropboxusercontent.com/s/4j4z58wuv8o0mfz/models.zip"
 VBENCH_MODELS = "https://huggingface.co/OpenGVLab/VBench_Used_Models/resolve/main/"
+# As VBench 45e79ec's vbench/utils.py has it (init_submodules, the GRiT dimensions' wget; changed in its
+# commit e2cacab, "fix GRiT model checkpoint url"): the 0.1.5 wheel's datarelease.blob.core.windows.net
+# URL answers HTTP 409 (Vchitect/VBench issue #108).
 GRIT_URL = "https://huggingface.co/OpenGVLab/VBench_Used_Models/resolve/main/grit_b_densecap_objectdet.pth"
+# detectron2 (GRiT) has no wheel on PyPI: built from git at this commit, the head of its main branch in
+# June 2026 (VBench's README installs an unpinned `detectron2@git+...`); its setup.py needs torch >= 1.8
+# and its CI builds against torch 2.2.2. scripts/setup.sh installs it where github is reachable.
+DETECTRON2_COMMIT = "02b5c4e295e990042a714712c21dc79b731e8833"
 TAG2TEXT_URL = "https://huggingface.co/spaces/xinyu1205/recognize-anything/resolve/main/tag2text_swin_14m.pth"
 BPE_URL = "https://raw.githubusercontent.com/openai/CLIP/main/clip/bpe_simple_vocab_16e6.txt.gz"
 # dreamsim 0.2.1's dreamsim.config.dreamsim_weights["ensemble"]; members unzip into ./models.
 DREAMSIM_URL = ("https://github.com/ssundaram21/dreamsim/releases/download/v0.2.0-checkpoints/"
                 "dreamsim_ensemble_checkpoint.zip")
 COTRACKER_URL = "https://huggingface.co/facebook/cotracker/resolve/main/cotracker2.pth"
+# Imported by VBench's GRiT code besides detectron2 (VBench's requirements.txt; pyproject's `grit` extra).
+GRIT_IMPORTS = ("lvis", "boto3")
 
 
 class ScoringWeightsError(HarnessError):
@@ -257,8 +266,14 @@ def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True,
     if grit and find_spec("detectron2") is None:
         problems.append(Problem(
             tuple(grit), "detectron2 (GRiT's detector) is not installed",
-            "pip install --no-build-isolation 'git+https://github.com/facebookresearch/detectron2.git' "
-            "(builds against the installed torch; needs a C++ compiler, and nvcc for the CUDA ops)"))
+            "pip install --no-build-isolation "
+            f"'git+https://github.com/facebookresearch/detectron2.git@{DETECTRON2_COMMIT}' and pip install "
+            "-e '.[grit]' (scripts/setup.sh does both where github is reachable; the build needs a C++ compiler, "
+            "and nvcc for the CUDA ops)"))
+    missing = [name for name in GRIT_IMPORTS if find_spec(name) is None] if grit else []
+    if missing:
+        problems.append(Problem(tuple(grit), f"VBench's GRiT code imports {', '.join(missing)}, not installed",
+                                "pip install -e '.[grit]'"))
     bert_dims = sorted(dimensions & {"scene", *_GRIT}) if bert else []
     if bert_dims and not _hf_cached("bert-base-uncased", "vocab.txt", hf_home):
         problems.append(Problem(
