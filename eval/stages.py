@@ -226,11 +226,12 @@ def score_gaps(run_dir: Path, plan: Plan, scorers: dict[str, str]) -> tuple[list
         pending = sum(r is None for r in records)
         where = scores_path(run_dir, dim, 0, 1).parent
         if for_good:
-            lines.append(f"{dim}: {_videos(for_good)} failed and a rerun cannot fix them ({_first_line(for_good)}); "
-                         f"the results are partial and name them (see {where}; scoring.retry_failed=true "
-                         "tries them again)")
+            lines.append(f"{dim}: {_videos(for_good)} failed and a rerun cannot fix that ({_first_line(for_good)}); "
+                         f"the results are partial and name the failures (see {where}; scoring.retry_failed=true "
+                         "tries again)")
         if again:
-            lines.append(f"{dim}: {_videos(again)} failed and a rerun may fix them ({_first_line(again)}; see {where})")
+            lines.append(f"{dim}: {_videos(again)} failed and a rerun may fix that ({_first_line(again)}; "
+                         f"see {where})")
         if pending:
             lines.append(f"{dim}: {pending} video(s) not scored (their shard failed, see above)")
         retryable = retryable or bool(again) or bool(pending)
