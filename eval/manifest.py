@@ -27,6 +27,7 @@ class GenerationRecord:
     status: str
     video: str | None = None  # relative to the run directory
     sha256: str | None = None
+    size: int | None = None  # bytes, so that ``eval.status`` spots a truncated video without hashing it
     frames: int | None = None
     fps: float | None = None
     width: int | None = None
