@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -40,9 +42,22 @@ def resize(target, size: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, skyreels_cache):
-    """The same run on a disk with room: the bytes every video must have (CPU generation is bit-exact)."""
-    return video_shas(run_inprocess(*RUN, f"run.root={tmp_path_factory.mktemp('ref')}"))
+def reference_run(tmp_path_factory, skyreels_cache):
+    """The run made on a disk with room (3 videos, one shard)."""
+    return run_inprocess(*RUN, f"run.root={tmp_path_factory.mktemp('ref')}")
+
+
+@pytest.fixture(scope="module")
+def reference(reference_run):
+    """The bytes every video must have (generation on the CPU is bit-exact)."""
+    return video_shas(reference_run)
+
+
+@pytest.fixture
+def run_copy(reference_run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(reference_run, copy)
+    return copy
 
 
 def test_disk_full_during_generation_records_the_unit_failed_and_redoes_it(mount, reference):
@@ -60,3 +75,57 @@ def test_disk_full_during_generation_records_the_unit_failed_and_redoes_it(mount
     resize(disk, "10m")
     run_inprocess(*RUN, f"run.dir={run_dir}")
     assert video_shas(run_dir) == reference
+
+
+def status(run_dir) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "eval.status", str(run_dir)], capture_output=True, text=True)
+
+
+def test_corrupt_manifest_lines_are_named_and_their_units_redone(run_copy, reference):
+    manifest = run_copy / "manifests" / "shard-00000-of-00001.jsonl"
+    lines = manifest.read_bytes().splitlines(keepends=True)
+    lost = json.loads(lines[1])["key"]
+    torn = '{"key": "x", "error": "caf\u00e9'.encode()[:-1]  # a writer killed inside a 2-byte character
+    manifest.write_bytes(lines[0] + b"\xff\xfe not utf-8\n" + lines[2] + b'{"foo": 1}\n[1, 2]\n' + torn)
+    result = status(run_copy)
+    assert result.returncode == 0, result.stderr
+    assert "2/3 done, 0 failed, 1 pending" in result.stdout
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 3, result.stderr  # the torn last line is skipped silently
+    for line, why in zip((2, 4, 5), ("not UTF-8", "unknown foo", "got list")):
+        assert any(w.startswith(f"warning: {manifest}:{line}: ") and why in w for w in warnings), (line, warnings)
+    assert set(video_shas(run_copy)) == set(reference) - {lost}
+
+    run_inprocess(*RUN, f"run.dir={run_copy}")  # appends after sealing the torn line; redoes only the lost unit
+    assert video_shas(run_copy) == reference
+    assert len(manifest.read_bytes().splitlines()) == 7
+
+
+def test_status_counts_a_truncated_video_as_pending(run_copy):
+    video = sorted((run_copy / "videos").glob("*.mp4"))[0]
+    video.write_bytes(video.read_bytes()[:4096])
+    result = status(run_copy)
+    assert "2/3 done, 0 failed, 1 pending (1 recorded done but missing or truncated" in result.stdout, result.stdout
+
+
+def test_corrupt_and_nan_score_lines_are_named_and_rescored(run_copy, capsys):
+    from eval.manifest import done_records
+    from eval.scoring.records import ScoreRecord, append_score, scores_path
+    from eval.workers.score import ScoreShard
+
+    dim = "aesthetic_quality"
+    path = scores_path(run_copy, dim, 0, 1)
+    done = sorted(done_records(run_copy).values(), key=lambda r: r.key)
+    for record in done:
+        append_score(path, ScoreRecord(record.sha256, dim, "s", "ok", record.key, record.item_id, record.index, 0.5))
+    shard = ScoreShard(str(run_copy), dim, 0, 1, "s", {})
+    assert shard.todo() == []
+    lines = path.read_bytes().splitlines(keepends=True)
+    nan = lines[1].replace(b'"value": 0.5', b'"value": NaN')
+    torn = lines[2][:-5]
+    path.write_bytes(b"\xe9t\xe9\n" + nan + b'{"video_sha256": 1}\n' + lines[2] + torn)
+    assert {r.key for _, r in shard.todo()} == {done[0].key, done[1].key}
+    warnings = capsys.readouterr().err.splitlines()
+    assert len(warnings) == 3, warnings
+    for line, why in zip((1, 2, 3), ("not UTF-8", "finite value", "missing")):
+        assert any(w.startswith(f"warning: {path}:{line}: ") and why in w for w in warnings), (line, warnings)
