@@ -14,6 +14,14 @@ from omegaconf import DictConfig, OmegaConf
 from eval.errors import HarnessError
 
 STAGES = ("generate", "score", "aggregate", "report")
+COUNTS = ("run.shards", "scoring.chunks")  # settings that must be whole numbers of 1 or more
+
+
+def check_count(setting: str, value) -> None:
+    """Refuse a count that is not a whole number >= 1 (never clamp it silently)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise HarnessError(f"{setting}={value} is not allowed: {setting} takes a whole number of 1 or more "
+                           f"(e.g. {setting}=4)")
 
 
 def run(cfg: DictConfig) -> Path:
@@ -27,6 +35,8 @@ def run(cfg: DictConfig) -> Path:
     unknown = [s for s in cfg.run.stages if s not in STAGES]
     if unknown:
         raise HarnessError(f"unknown stage(s) {', '.join(unknown)}; run.stages takes {', '.join(STAGES)}")
+    for setting in COUNTS:
+        check_count(setting, OmegaConf.select(cfg, setting))
     generator_cfg = OmegaConf.to_container(cfg.generator, resolve=True)
     suite_options = OmegaConf.to_container(cfg.suite, resolve=True)
     name = suite_options.pop("name")

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, help="shard count (default: that of the run's latest launch)")
     p.add_argument("--parallel", type=int, default=1, help="workers running at once, for the ETA")
     args = p.parse_args(argv)
+    if args.shards is not None and args.shards < 1:
+        p.error(f"--shards {args.shards} is not allowed: give a whole number of 1 or more")
     try:
         from eval.stages import last_shard_count
 

@@ -48,6 +48,15 @@ def test_bad_suite_is_refused_before_generation(tmp_path, png, rows, expected):
     assert not (tmp_path / "runs").exists()  # refused before anything was planned
 
 
+@pytest.mark.parametrize("setting, value", [("run.shards", "0"), ("run.shards", "-3"), ("scoring.chunks", "0"),
+                                            ("run.shards", "abc")])
+def test_invalid_count_is_refused_before_anything_is_made(tmp_path, setting, value):
+    result = run_cli("+suite=smoke_t2v", f"run.root={tmp_path / 'runs'}", f"{setting}={value}")
+    assert error_line(result) == (f"error: {setting}={value} is not allowed: {setting} takes a whole number "
+                                  f"of 1 or more (e.g. {setting}=4)"), result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
 def test_unknown_suite_and_launcher(tmp_path):
     for args, expected in [(["+suite=nope"], "Could not find 'suite/nope'"),
                            (["+suite=smoke", "launcher=nope"], "Could not find 'launcher/nope'")]:

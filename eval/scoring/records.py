@@ -37,6 +37,8 @@ class ScoreRecord:
             raise ValueError(f"status={self.status!r} is not 'ok' or 'failed'")
         if self.status == "ok" and not (self.value is not None and math.isfinite(self.value)):
             raise ValueError(f"an ok score needs a finite value, not {self.value}")
+        if self.weight is not None and not math.isfinite(self.weight):
+            raise ValueError(f"weight={self.weight} is not a finite number")
 
 
 def scores_path(run_dir: Path, dimension: str, chunk: int, n_chunks: int) -> Path:
