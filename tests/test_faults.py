@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from eval.errors import HarnessError
-from harness import run_inprocess, video_shas
+from harness import run_cli, run_inprocess, video_shas
 
 RUN = ("+suite=smoke_t2v", "suite.samples=1")
 
@@ -129,3 +129,53 @@ def test_corrupt_and_nan_score_lines_are_named_and_rescored(run_copy, capsys):
     assert len(warnings) == 3, warnings
     for line, why in zip((1, 2, 3), ("not UTF-8", "finite value", "missing")):
         assert any(w.startswith(f"warning: {path}:{line}: ") and why in w for w in warnings), (line, warnings)
+
+
+def fill(disk) -> None:
+    """Write a file on ``disk`` until it has no space left."""
+    with open(disk / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def report_files(out) -> dict:
+    return {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_full_report_folder_is_one_line_and_keeps_the_old_report(mount, tmp_path):
+    from report_fixtures import write_results
+
+    disk = mount("-t", "tmpfs", "-o", "size=2m", "tmpfs")
+    out = disk / "report"
+    run = write_results(tmp_path / "runA", model="Model A")
+    report = [sys.executable, "-m", "eval.report", str(run), "--out", str(out)]
+    assert subprocess.run(report, capture_output=True, text=True).returncode == 0
+    before = report_files(out)
+    write_results(tmp_path / "runA", model="Model B")
+    fill(disk)
+    result = subprocess.run(report, capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: cannot write {out}/") and "No space left on device" in result.stderr
+    assert report_files(out) == before
+    (disk / "filler").unlink()
+    assert subprocess.run(report, capture_output=True, text=True).returncode == 0
+    assert b"Model B" in (out / "leaderboard.csv").read_bytes()
+
+
+def test_read_only_report_folder_is_one_line_from_eval_run(mount, run_copy):
+    from report_fixtures import write_results
+
+    write_results(run_copy, benchmark="vbench", model="Model A")
+    (run_copy / "report").mkdir()
+    (run_copy / "report" / "leaderboard.html").write_text("the old report")
+    mount("--bind", str(run_copy / "report"), target=run_copy / "report")
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(run_copy / "report")], check=True)
+    result = run_cli(*RUN, f"run.dir={run_copy}", "run.stages=[report]")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: cannot write {run_copy}/report/{result.stderr.split('/report/')[1].split(':')[0]}: Read-only file "
+        "system; that file system is read-only: write elsewhere, or remount it read-write"], result.stderr
+    assert (run_copy / "report" / "leaderboard.html").read_text() == "the old report"
