@@ -110,6 +110,8 @@ def test_status_counts_a_truncated_video_as_pending(run_copy):
 
 def test_corrupt_and_nan_score_lines_are_named_and_rescored(run_copy, capsys):
     from eval.manifest import done_records
+    from eval.plan import load_plan
+    from eval.results import dimension_scores
     from eval.scoring.records import ScoreRecord, append_score, scores_path
     from eval.workers.score import ScoreShard
 
@@ -125,6 +127,8 @@ def test_corrupt_and_nan_score_lines_are_named_and_rescored(run_copy, capsys):
     torn = lines[2][:-5]
     path.write_bytes(b"\xe9t\xe9\n" + nan + b'{"video_sha256": 1}\n' + lines[2] + torn)
     assert {r.key for _, r in shard.todo()} == {done[0].key, done[1].key}
+    counts, _ = dimension_scores(run_copy, load_plan(run_copy), dim, "s", done_records(run_copy))
+    assert (counts["n_scored"], counts["n_expected"]) == (1, 3)  # aggregate: a partial dimension, not a NaN
     warnings = capsys.readouterr().err.splitlines()
     assert len(warnings) == 3, warnings
     for line, why in zip((1, 2, 3), ("not UTF-8", "finite value", "missing")):
@@ -179,3 +183,41 @@ def test_read_only_report_folder_is_one_line_from_eval_run(mount, run_copy):
         f"error: cannot write {run_copy}/report/{result.stderr.split('/report/')[1].split(':')[0]}: Read-only file "
         "system; that file system is read-only: write elsewhere, or remount it read-write"], result.stderr
     assert (run_copy / "report" / "leaderboard.html").read_text() == "the old report"
+
+
+def planned(tmp_path, *overrides):
+    """Plan a run without generating anything: its directory and stored generator config."""
+    run_dir = run_inprocess(*RUN, f"run.root={tmp_path}", "run.stages=[]", *overrides)
+    return run_dir.name, json.loads((run_dir / "plan.json").read_text())["generator"]
+
+
+def test_the_device_type_and_resolved_dtype_are_fingerprinted(tmp_path):
+    gpu, gpu_cfg = planned(tmp_path, "launcher=slurm", "launcher.gres=gpu:1")
+    cpu, cpu_cfg = planned(tmp_path, "launcher=slurm")
+    assert (gpu_cfg["device_type"], gpu_cfg["dtype"]) == ("cuda", "bfloat16")
+    assert (cpu_cfg["device_type"], cpu_cfg["dtype"]) == ("cpu", "float32")
+    assert gpu != cpu  # a run resumed on the other kind of device cannot mix videos made two ways
+    assert planned(tmp_path, "launcher=slurm", "generator.dtype=float32")[0] == cpu  # the same pixels, the same run
+    assert planned(tmp_path, "generator.device=cuda:1")[0] == gpu
+    local = planned(tmp_path)[0]  # device=auto, in process: this machine's CUDA decides
+    import torch
+
+    assert local == (gpu if torch.cuda.is_available() else cpu)
+
+
+def test_planning_for_slurm_imports_no_torch():
+    code = ("import sys; from eval.generators import resolve_generator; "
+            "c = resolve_generator({'name': 'skyreels', 'device': 'auto', 'dtype': 'auto'}, 't2v', "
+            "{'name': 'slurm', 'gres': 'gpu:1'}); print(c['dtype'], 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["bfloat16", "False"], out.stderr
+
+
+def test_a_worker_on_the_other_kind_of_device_refuses(tmp_path):
+    import torch
+
+    from eval.generators import load_generator
+
+    other = "cpu" if torch.cuda.is_available() else "cuda"
+    with pytest.raises(HarnessError, match=f"planned for device type {other} .* but this worker has"):
+        load_generator({"name": "skyreels", "base": "tiny", "transformer": "tiny", "device_type": other}, "t2v")
