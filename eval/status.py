@@ -35,7 +35,8 @@ def summarize(run_dir: Path, n_shards: int, parallel: int = 1) -> dict:
 
 
 def format_summary(s: dict) -> str:
-    damaged = f" ({s['damaged']} recorded done but missing or truncated: redone on the next run)" if s["damaged"] else ""
+    damaged = (f" ({s['damaged']} recorded done but missing or truncated: redone on the next run)"
+               if s["damaged"] else "")
     lines = [f"{s['run']}: {s['done']}/{s['videos']} done, {s['failed']} failed, {s['pending']} pending{damaged}"]
     lines += [f"  shard {r['shard']:>5}: {r['done']:>6} done {r['failed']:>5} failed {r['pending']:>6} pending"
               for r in s["shards"]]

@@ -41,7 +41,8 @@ def write_mp4(frames: np.ndarray, path: str | os.PathLike, *, fps: int, quality:
            "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-crf", str(int((1 - quality / 10) * 51)),
            "-v", "error", *_FFMPEG_PARAMS, str(tmp)]
     try:
-        done = subprocess.run(cmd, input=frames.tobytes(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(cmd, input=memoryview(frames).cast("B"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
         if done.returncode:
             said = done.stderr.decode(errors="replace").strip().splitlines()
             no_space = any("No space left on device" in line for line in said)

@@ -102,7 +102,8 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
     return _environment().get_template("leaderboard.html.j2").render(
         title=TITLES[benchmark], formula=bench.formula, constants_source=SOURCE,
         standard_suite=STANDARD_SUITE[benchmark], header=header, rows=rows,
-        notes=notes, plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
+        notes=notes,
+        plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
         provenance=[_provenance(r) for r in runs], banner=BANNER if any(r.random_weights for r in runs) else "",
         style=(TEMPLATES / "style.css").read_text(), script=Markup((TEMPLATES / "sortable.js").read_text()))
 
