@@ -47,8 +47,8 @@ def write_files_atomic(files: dict[Path, bytes]) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
                 staged.append((tmp, path))
-                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results and reports are meant to be shared
                 with os.fdopen(fd, "wb") as f:
+                    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results and reports are meant to be shared
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
@@ -75,24 +75,6 @@ def json_bytes(obj) -> bytes:
 
 def write_json_atomic(path: str | os.PathLike, obj) -> Path:
     return write_bytes_atomic(path, json_bytes(obj))
-
-
-def copy_atomic(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    """Copy ``src`` to ``dst`` through a fsynced temp file in ``dst``'s folder."""
-    dst = Path(dst)
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.partial")
-    try:
-        with writing(dst), open(src, "rb") as fin, open(tmp, "wb") as fout:
-            for block in iter(lambda: fin.read(1 << 20), b""):
-                fout.write(block)
-            fout.flush()
-            os.fsync(fout.fileno())
-        with writing(dst):
-            os.replace(tmp, dst)
-            fsync_dir(dst.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dst
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from eval.atomic import copy_atomic
+from eval.atomic import write_bytes_atomic
 from skyreels.video import probe_mp4
 
 
@@ -51,7 +51,7 @@ class ExternalVideos:
         wrong = [f"{k}={facts[k]} (expected {v})" for k, v in self.expect.items() if v is not None and facts[k] != v]
         if wrong:
             raise ExternalVideoError(f"{src}: {', '.join(wrong)}")
-        copy_atomic(src, out_path)
+        write_bytes_atomic(out_path, src.read_bytes())  # fsynced temp file, then renamed
         return {**facts, "seconds": time.perf_counter() - start, "peak_rss_bytes": None, "peak_gpu_bytes": None}
 
     def describe(self) -> dict:
