@@ -8,14 +8,17 @@ import socket
 from contextlib import contextmanager
 from pathlib import Path
 
+from .atomic import writing
 from .errors import HarnessError
 
 
 @contextmanager
 def run_lock(run_dir: Path):
-    run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / ".lock"
-    with open(path, "a+") as f:
+    with writing(path):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a+")
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -23,10 +26,11 @@ def run_lock(run_dir: Path):
             holder = f.read().strip() or "unknown"
             raise HarnessError(f"{run_dir} is in use by another run ({holder}); wait for it to finish, "
                                "or stop it, then rerun the same command to resume") from None
-        f.seek(0)
-        f.truncate()
-        f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
-        f.flush()
+        with writing(path):
+            f.seek(0)
+            f.truncate()
+            f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+            f.flush()
         try:
             yield
         finally:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .atomic import sha256_file
-from .jsonl import append_line, latest_by, read_lines
+from .jsonl import append_line, latest_by, read_lines, record_parser
 
 MANIFEST_DIR = "manifests"
 
@@ -27,6 +27,7 @@ class GenerationRecord:
     status: str
     video: str | None = None  # relative to the run directory
     sha256: str | None = None
+    size: int | None = None  # bytes, so that ``eval.status`` spots a truncated video without hashing it
     frames: int | None = None
     fps: float | None = None
     width: int | None = None
@@ -41,6 +42,12 @@ class GenerationRecord:
     slurm_job_id: str | None = None
     slurm_array_task_id: str | None = None
     time: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.status not in ("done", "failed"):
+            raise ValueError(f"status={self.status!r} is not 'done' or 'failed'")
+        if self.status == "done" and not (self.video and self.sha256):
+            raise ValueError("a done record needs its video and sha256")
 
     @staticmethod
     def environment() -> dict:
@@ -61,22 +68,26 @@ def append_record(path: Path, record: GenerationRecord) -> None:
 
 def read_records(run_dir: Path) -> list[GenerationRecord]:
     """Every complete line of every manifest of the run, in file order."""
-    return [GenerationRecord(**line) for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl"))
-            for line in read_lines(path)]
+    parse = record_parser(GenerationRecord)
+    return [record for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl"))
+            for record in read_lines(path, parse)]
 
 
 def latest_by_key(records: list[GenerationRecord]) -> dict[str, GenerationRecord]:
     return latest_by(records, key=lambda r: r.key, ok=lambda r: r.status == "done")
 
 
+def video_intact(run_dir: Path, record: GenerationRecord, hash: bool = True) -> bool:
+    """The done ``record``'s video exists with the recorded size (if recorded) and, if ``hash``, sha256."""
+    path = Path(run_dir) / record.video
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return record.size in (None, size) and (not hash or sha256_file(path) == record.sha256)
+
+
 def done_records(run_dir: Path, verify: bool = True) -> dict[str, GenerationRecord]:
-    """Units whose video exists with the recorded sha256 (``verify=False`` trusts the manifest)."""
-    done = {}
-    for key, record in latest_by_key(read_records(run_dir)).items():
-        if record.status != "done":
-            continue
-        path = Path(run_dir) / record.video
-        if verify and not (path.is_file() and sha256_file(path) == record.sha256):
-            continue
-        done[key] = record
-    return done
+    """Units whose video exists with the recorded size and sha256 (``verify=False`` trusts the manifest)."""
+    return {key: record for key, record in latest_by_key(read_records(run_dir)).items()
+            if record.status == "done" and (not verify or video_intact(run_dir, record))}

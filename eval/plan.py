@@ -27,13 +27,16 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# Generator settings that choose where and how to run, not what comes out: not in the fingerprint.
+# Generator settings that choose where and how to run, not what comes out: not in the fingerprint. The
+# device's type (cpu or cuda), which does change pixels, is: adapters add it as ``device_type`` when
+# resolving their config (``eval.generators.resolve_generator``, ``eval.device``).
 EXECUTION_KEYS = ("device", "offline")
 
 
 @dataclass(frozen=True)
 class GeneratorSpec:
-    """A generator and every setting that changes pixels (weights ids and revisions included)."""
+    """A generator and every setting that changes pixels (weights ids and revisions included, ``auto``
+    values resolved for the planned device type)."""
 
     name: str
     params: tuple[tuple[str, Any], ...]

@@ -14,9 +14,18 @@ from omegaconf import DictConfig, OmegaConf
 from eval.errors import HarnessError
 
 STAGES = ("generate", "score", "aggregate", "report")
+COUNTS = ("run.shards", "scoring.chunks")  # settings that must be whole numbers of 1 or more
+
+
+def check_count(setting: str, value) -> None:
+    """Refuse a count that is not a whole number >= 1 (never clamp it silently)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise HarnessError(f"{setting}={value} is not allowed: {setting} takes a whole number of 1 or more "
+                           f"(e.g. {setting}=4)")
 
 
 def run(cfg: DictConfig) -> Path:
+    from eval.generators import resolve_generator
     from eval.lock import run_lock
     from eval.plan import GeneratorSpec, Plan, run_dir_for, write_or_check_plan
     from eval.suites import load_suite
@@ -27,6 +36,8 @@ def run(cfg: DictConfig) -> Path:
     unknown = [s for s in cfg.run.stages if s not in STAGES]
     if unknown:
         raise HarnessError(f"unknown stage(s) {', '.join(unknown)}; run.stages takes {', '.join(STAGES)}")
+    for setting in COUNTS:
+        check_count(setting, OmegaConf.select(cfg, setting))
     generator_cfg = OmegaConf.to_container(cfg.generator, resolve=True)
     suite_options = OmegaConf.to_container(cfg.suite, resolve=True)
     name = suite_options.pop("name")
@@ -35,7 +46,8 @@ def run(cfg: DictConfig) -> Path:
 
         suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])
     suite = load_suite(name, **suite_options)
-    spec = GeneratorSpec.from_config(generator_cfg)
+    launcher_cfg = OmegaConf.to_container(cfg.launcher, resolve=True)
+    spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg))
     run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
     from eval import stages
 

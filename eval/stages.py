@@ -17,7 +17,8 @@ LAUNCHES = "launches.jsonl"
 
 def last_shard_count(run_dir: Path, stage: str = "generate") -> int:
     """The shard count of the run's latest launch of ``stage`` (1 if there was none)."""
-    launches = [line for line in read_lines(Path(run_dir) / LAUNCHES) if line["stage"] == stage]
+    launches = [line for line in read_lines(Path(run_dir) / LAUNCHES)
+                if line.get("stage") == stage and isinstance(line.get("shards"), int)]
     return launches[-1]["shards"] if launches else 1
 
 

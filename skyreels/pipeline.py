@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .recipe import CPU_ATTENTION_BACKENDS, PROMPT_TEMPLATE, GenerationSettings, SettingsError
+from .recipe import CPU_ATTENTION_BACKENDS, PROMPT_TEMPLATE, GenerationSettings, SettingsError, resolved_dtype
 from .weights import DEFAULT_BASE, DEFAULT_TRANSFORMERS, ResolvedWeights, resolve_base, resolve_transformer
 
 
@@ -63,7 +63,7 @@ class SkyReelsGenerator:
 
         from .tokenizer_guard import check_template_crop
 
-        device = _device(spec.device)
+        device = resolve_device(spec.device)
         _check_execution(settings, device)
         dtype = _dtype(settings.dtype, device)
         base = resolve_base(spec.base, spec.base_revision, offline=offline)
@@ -210,7 +210,7 @@ def batched_cfg(transformer, negative_embeds, negative_mask, negative_pooled):
             transformer.forward = original
 
 
-def _device(name: str):
+def resolve_device(name: str):
     import torch
 
     if name == "auto":
@@ -224,9 +224,7 @@ def _device(name: str):
 def _dtype(name: str, device):
     import torch
 
-    if name == "auto":
-        return torch.bfloat16 if device.type == "cuda" else torch.float32
-    return getattr(torch, name)
+    return getattr(torch, resolved_dtype(name, device.type))
 
 
 def _check_execution(settings: GenerationSettings, device) -> None:

@@ -36,6 +36,13 @@ CFG_MODES = ("sequential", "batched")
 CPU_ATTENTION_BACKENDS = ("native", "_native_math", "flex")
 
 
+def resolved_dtype(dtype: str, device_type: str) -> str:
+    """The dtype that ``dtype`` means on a ``device_type`` device: ``auto`` is bf16 on a GPU, fp32 on a CPU."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if device_type == "cuda" else "float32"
+
+
 class SettingsError(ValueError):
     """A generation setting that SkyReels cannot honour; the message says which and how to fix it."""
 

@@ -36,6 +36,8 @@ def error_line(result) -> str:
     ([{"prompt": "", "image": "ok.png"}], "empty prompt"),
     ([{"prompt": "x" * 300, "image": "ok.png"}], "300 bytes"),
     ([{"prompt": "a cat/dog", "image": "ok.png"}], "'/'"),
+    ([{"prompt": "a cat", "image": "ok.png"}, {"prompt": "a cat\nwalks", "image": "ok.png"}],
+     "suite.jsonl:2: prompt contains the control character '\\n' at character 6"),
     ([{"id": "a", "prompt": "a cat", "image": "ok.png"}, {"id": "a", "prompt": "a dog", "image": "ok.png"}],
      "duplicate"),
 ])
@@ -46,6 +48,23 @@ def test_bad_suite_is_refused_before_generation(tmp_path, png, rows, expected):
     line = error_line(result)
     assert line.startswith("error: suite ") and expected in result.stderr, result.stderr
     assert not (tmp_path / "runs").exists()  # refused before anything was planned
+
+
+@pytest.mark.parametrize("setting, value", [("run.shards", "0"), ("run.shards", "-3"), ("scoring.chunks", "0"),
+                                            ("run.shards", "abc")])
+def test_invalid_count_is_refused_before_anything_is_made(tmp_path, setting, value):
+    result = run_cli("+suite=smoke_t2v", f"run.root={tmp_path / 'runs'}", f"{setting}={value}")
+    assert error_line(result) == (f"error: {setting}={value} is not allowed: {setting} takes a whole number "
+                                  f"of 1 or more (e.g. {setting}=4)"), result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_prompt_with_a_newline_in_a_quoted_csv_cell_is_refused(tmp_path, png):
+    suite = tmp_path / "suite.csv"
+    suite.write_text('prompt,image\n"a dog",ok.png\n"a cat\nwalks",ok.png\n')
+    result = run_cli("+suite=custom", f"suite.path={suite}", f"run.root={tmp_path / 'runs'}")
+    assert "suite.csv:3: prompt contains the control character '\\n'" in error_line(result), result.stderr
+    assert not (tmp_path / "runs").exists()
 
 
 def test_unknown_suite_and_launcher(tmp_path):

@@ -94,7 +94,8 @@ def test_regenerated_video_with_new_bytes_is_rescored_alone(scored, tmp_path):
     frames = np.random.default_rng(1).integers(0, 255, (9, 128, 128, 3), dtype=np.uint8)
     write_mp4(frames, copy / victim["video"], fps=24)  # the unit regenerated with other bytes
     sha = sha256_file(copy / victim["video"])
-    append_record(manifest_path(copy, 0, 1), GenerationRecord(**{**victim, "sha256": sha}))
+    size = (copy / victim["video"]).stat().st_size
+    append_record(manifest_path(copy, 0, 1), GenerationRecord(**{**victim, "sha256": sha, "size": size}))
     before = score_lines(copy)
     run_inprocess("+suite=smoke", f"run.dir={copy}", "run.stages=[score,aggregate]")
     new = [x for x in score_lines(copy) if x not in before]

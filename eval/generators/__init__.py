@@ -3,7 +3,9 @@
 An adapter is constructed as ``Class(spec_config: dict, task: str)`` (loading its model once) and has
 ``generate(item, unit, out_path) -> dict`` (frames, fps, width, height, seconds, peak memory),
 ``describe() -> dict`` (provenance) and ``close()``. Its module may define ``preflight(config, task)``, run
-before any launch to stop a run that cannot work (missing weights, bad settings) in seconds. A new generator:
+before any launch to stop a run that cannot work (missing weights, bad settings) in seconds, and
+``resolve(config, task, launcher) -> config``, what is fingerprinted (e.g. ``dtype=auto`` made explicit for
+the device the workers will have). A new generator:
 one module, one config file under ``configs/generator/``, one line here.
 """
 from __future__ import annotations
@@ -29,6 +31,19 @@ def _lookup(name: str) -> tuple[object, str]:
 def load_generator(config: dict, task: str):
     module, cls = _lookup(config["name"])
     return getattr(module, cls)(config, task)
+
+
+def resolve_generator(config: dict, task: str, launcher: dict) -> dict:
+    """The config to fingerprint: the adapter's ``resolve(config, task, launcher)`` where it has one (making
+    explicit what depends on the device the workers get), else ``config``; errors as in ``preflight_generator``."""
+    module, _ = _lookup(config["name"])
+    resolve = getattr(module, "resolve", None)
+    if resolve is None:
+        return config
+    try:
+        return resolve(config, task, launcher)
+    except ValueError as err:
+        raise HarnessError(f"generator {config['name']}: {err}") from None
 
 
 def preflight_generator(config: dict, task: str) -> None:

@@ -7,10 +7,10 @@ against the expected fps, frame count and size (where given) before it is copied
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
+from eval.atomic import write_bytes_atomic
 from skyreels.video import probe_mp4
 
 
@@ -51,9 +51,7 @@ class ExternalVideos:
         wrong = [f"{k}={facts[k]} (expected {v})" for k, v in self.expect.items() if v is not None and facts[k] != v]
         if wrong:
             raise ExternalVideoError(f"{src}: {', '.join(wrong)}")
-        tmp = out_path.with_name(f".{out_path.name}.partial")
-        shutil.copyfile(src, tmp)
-        tmp.replace(out_path)
+        write_bytes_atomic(out_path, src.read_bytes())  # fsynced temp file, then renamed
         return {**facts, "seconds": time.perf_counter() - start, "peak_rss_bytes": None, "peak_gpu_bytes": None}
 
     def describe(self) -> dict:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from skyreels.pipeline import ModelSpec, SkyReelsGenerator
-from skyreels.recipe import GenerationSettings
+from eval.device import planned_device_type
+from eval.errors import HarnessError
+from skyreels.pipeline import ModelSpec, SkyReelsGenerator, resolve_device
+from skyreels.recipe import GenerationSettings, resolved_dtype
 
 SETTINGS = {f.name for f in fields(GenerationSettings)}
 WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
@@ -13,13 +15,21 @@ WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
 
 def split_config(config: dict, task: str) -> tuple[ModelSpec, GenerationSettings]:
     """Generator config -> (which weights, which pixel settings); unknown keys are refused."""
-    unknown = set(config) - SETTINGS - set(WEIGHTS) - {"name", "device", "offline"}
+    unknown = set(config) - SETTINGS - set(WEIGHTS) - {"name", "device", "device_type", "offline"}
     if unknown:
         raise ValueError(f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
                          f"{', '.join(sorted(SETTINGS | set(WEIGHTS)))}")
     spec = ModelSpec(task=task, device=config.get("device", "auto"),
                      **{k: config[k] for k in WEIGHTS if config.get(k) is not None})
     return spec, GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
+
+
+def resolve(config: dict, task: str, launcher: dict) -> dict:
+    """The config with what depends on the device made explicit, for the fingerprint: the planned device
+    type (``eval.device``) and the dtype it gives ``dtype=auto``. Settings are checked first (torch-free)."""
+    split_config(config, task)
+    device_type = planned_device_type(config.get("device", "auto"), launcher)
+    return {**config, "device_type": device_type, "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)}
 
 
 def preflight(config: dict, task: str) -> None:
@@ -46,6 +56,11 @@ def preflight(config: dict, task: str) -> None:
 class SkyReelsAdapter:
     def __init__(self, config: dict, task: str):
         spec, settings = split_config(config, task)
+        planned, actual = config.get("device_type"), resolve_device(spec.device).type
+        if planned and actual != planned:
+            raise HarnessError(f"this run was planned for device type {planned} (part of its fingerprint, since it "
+                               f"changes pixels) but this worker has {actual}: run it where {planned} is (e.g. SLURM "
+                               f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run")
         self.generator = SkyReelsGenerator.load(spec, settings, offline=config.get("offline"))
 
     def generate(self, item, unit, out_path: Path) -> dict:

@@ -5,7 +5,7 @@ import json
 import math
 from pathlib import Path
 
-from eval.atomic import write_bytes_atomic, write_json_atomic
+from eval.atomic import json_bytes, write_files_atomic
 from eval.report.load import ReportError, check_comparable, load_results
 
 
@@ -14,10 +14,12 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
     """Write the report of ``results`` (run directories or results files) into ``out_dir``.
 
     Returns the path of ``leaderboard.html``. Raises ``ReportError`` (or ``BaselinesError``) naming
-    the file and the problem before anything is written.
+    the file and the problem before anything is written. The tables, plots and pages are written
+    together (``write_files_atomic``): a folder that is full or read-only gets a ``WriteError`` naming
+    the file, and the previous report stays as it was.
     """
     from eval.report import html
-    from eval.report.plots import write_plots
+    from eval.report.plots import render_plots
     from eval.report.previews import image_thumbnail, video_preview
     from eval.report.table import leaderboard
 
@@ -27,17 +29,18 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
     benchmark = check_comparable(runs)
     table = leaderboard(runs, benchmark, baselines)
     out_dir = Path(out_dir).resolve()
-    (out_dir / "plots").mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(out_dir / "leaderboard.csv", table.to_csv(index=False).encode())
-    write_json_atomic(out_dir / "leaderboard.json", {
-        "benchmark": benchmark, "columns": list(table.columns),
-        "rows": [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]})
-    plots = write_plots(table, benchmark, out_dir / "plots")
+    files = {out_dir / "leaderboard.csv": table.to_csv(index=False).encode(),
+             out_dir / "leaderboard.json": json_bytes({
+                 "benchmark": benchmark, "columns": list(table.columns),
+                 "rows": [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]})}
+    plots = render_plots(table, benchmark)
+    files.update({out_dir / "plots" / f"{name}.{fmt}": data for name, formats in plots.items()
+                  for fmt, data in formats.items()})
     drilldown = {}
     for run in runs:
         dims = list(run.data["dimensions"])
         media = {}
-        for video in run.data["videos"]:
+        for video in run.data["videos"]:  # content-addressed files, each written atomically when new
             found = {}
             if previews and video["video"]:
                 found["preview"] = video_preview(run.run_dir / video["video"], video["sha256"], out_dir)
@@ -45,10 +48,12 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
                 found["image"] = image_thumbnail(Path(video["image"]), out_dir)
             media[video["key"]] = found
         page = f"videos-{run.data['suite']}-{run.data['fingerprint']}.html"
-        write_bytes_atomic(out_dir / page, html.videos_page(run, dims, media).encode())
+        files[out_dir / page] = html.videos_page(run, dims, media).encode()
         drilldown[run.data["fingerprint"]] = page
     index = out_dir / "leaderboard.html"
-    write_bytes_atomic(index, html.leaderboard_page(table, benchmark, runs, plots, out_dir, drilldown).encode())
+    files[index] = html.leaderboard_page(table, benchmark, runs, {n: f["png"] for n, f in plots.items()},
+                                         drilldown).encode()
+    write_files_atomic(files)
     return index
 
 

@@ -66,9 +66,10 @@ def _model_cell(row: pd.Series, drilldown: dict[str, str]):
     return _cell(display_name(row), html + Markup("".join(badges)), "text")
 
 
-def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults], plots: list[str],
-                     out_dir: Path, drilldown: dict[str, str]) -> str:
-    """The leaderboard page for ``table``; ``drilldown`` maps a run's fingerprint to its page."""
+def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults], plots: dict[str, bytes],
+                     drilldown: dict[str, str]) -> str:
+    """The leaderboard page for ``table`` with ``plots`` (name -> PNG bytes) embedded; ``drilldown`` maps a
+    run's fingerprint to its page."""
     from markupsafe import Markup, escape
 
     bench = get_benchmark(benchmark)
@@ -101,14 +102,14 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
     return _environment().get_template("leaderboard.html.j2").render(
         title=TITLES[benchmark], formula=bench.formula, constants_source=SOURCE,
         standard_suite=STANDARD_SUITE[benchmark], header=header, rows=rows,
-        notes=notes, plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(out_dir / "plots" / f"{p}.png")}
-                            for p in plots],
+        notes=notes,
+        plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
         provenance=[_provenance(r) for r in runs], banner=BANNER if any(r.random_weights for r in runs) else "",
         style=(TEMPLATES / "style.css").read_text(), script=Markup((TEMPLATES / "sortable.js").read_text()))
 
 
-def _data_uri(png: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def _provenance(run: RunResults) -> dict:

@@ -1,8 +1,8 @@
 """The leaderboard's plots (matplotlib, PNG and SVG), written byte-for-byte reproducibly.
 
 Each function draws one figure from the leaderboard table and returns it, or None when the table has
-nothing to draw (e.g. no row with a known cost). ``write_plots`` saves them as ``<name>.png`` and
-``<name>.svg`` and returns the names written.
+nothing to draw (e.g. no row with a known cost). ``render_plots`` renders them as PNG and SVG bytes,
+which the report writes as ``plots/<name>.png`` and ``.svg``.
 """
 from __future__ import annotations
 
@@ -127,16 +127,20 @@ def cost(table: pd.DataFrame, benchmark: str):
 PLOTS = {"dimensions": dimension_bars, "radar": radar, "groups": group_scatter, "cost": cost}
 
 
-def write_plots(table: pd.DataFrame, benchmark: str, out_dir: Path) -> list[str]:
-    """Every plot that has something to show, as PNG and SVG (no timestamps in either)."""
+def render_plots(table: pd.DataFrame, benchmark: str) -> dict[str, dict[str, bytes]]:
+    """Every plot that has something to show: ``{name: {"png": bytes, "svg": bytes}}`` (no timestamps in either)."""
+    import io
+
     plt = _pyplot()
-    written = []
+    rendered = {}
     for name, draw in PLOTS.items():
         fig = draw(table, benchmark)
         if fig is None:
             continue
-        fig.savefig(out_dir / f"{name}.png", metadata={"Software": None})
-        fig.savefig(out_dir / f"{name}.svg", metadata={"Date": None})
+        rendered[name] = {}
+        for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, metadata=metadata)
+            rendered[name][fmt] = buffer.getvalue()
         plt.close(fig)
-        written.append(name)
-    return written
+    return rendered

@@ -6,10 +6,11 @@ weights or a new VBench rescore everything, and a regenerated video (new sha256)
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from eval.jsonl import append_line, latest_by, read_lines
+from eval.jsonl import append_line, latest_by, read_lines, record_parser
 
 SCORES_DIR = "scores"
 
@@ -32,6 +33,14 @@ class ScoreRecord:
     slurm_job_id: str | None = None
     time: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.status not in ("ok", "failed"):
+            raise ValueError(f"status={self.status!r} is not 'ok' or 'failed'")
+        if self.status == "ok" and not (self.value is not None and math.isfinite(self.value)):
+            raise ValueError(f"an ok score needs a finite value, not {self.value}")
+        if self.weight is not None and not math.isfinite(self.weight):
+            raise ValueError(f"weight={self.weight} is not a finite number")
+
 
 def scores_path(run_dir: Path, dimension: str, chunk: int, n_chunks: int) -> Path:
     return Path(run_dir) / SCORES_DIR / dimension / f"chunk-{chunk:05d}-of-{n_chunks:05d}.jsonl"
@@ -44,7 +53,8 @@ def append_score(path: Path, record: ScoreRecord) -> None:
 def read_scores(run_dir: Path, dimension: str | None = None) -> list[ScoreRecord]:
     root = Path(run_dir) / SCORES_DIR
     paths = sorted((root / dimension).glob("*.jsonl") if dimension else root.glob("*/*.jsonl"))
-    return [ScoreRecord(**line) for path in paths for line in read_lines(path)]
+    parse = record_parser(ScoreRecord)
+    return [record for path in paths for record in read_lines(path, parse)]
 
 
 def current_scores(run_dir: Path, dimension: str, scorer: str) -> dict[str, ScoreRecord]:

@@ -1,8 +1,8 @@
 """The integrity gate, run before any generation: every problem of a suite in one error.
 
-Checks ids (unique), prompts (non-empty, usable as VBench video file names, unique since
-VBench names videos by prompt), ``samples`` (at least 1), and images (present, readable, a
-decodable image); records each image's sha256 in ``image_sha256``.
+Checks ids (unique), prompts (non-empty, usable as VBench video file names: no ``/``, no control
+characters, not too long; unique since VBench names videos by prompt), ``samples`` (at least 1),
+and images (present, readable, a decodable image); records each image's sha256 in ``image_sha256``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Item ids and VBench video file names, defined once.
 
-VBench finds a video by its file name ``{prompt}-{index}.mp4``. ext4 (and most file systems)
+VBench finds a video by its file name ``{prompt}-{index}.mp4``, so a prompt may hold neither ``/``
+nor a control character (a newline, a tab). ext4 (and most file systems)
 limit a name to 255 bytes, so a prompt may use at most ``MAX_PROMPT_BYTES`` bytes of UTF-8:
 255 minus room for the longest suffix we allow, ``-9999.mp4``. Longer prompts are refused
 unless ``long_prompts="hash"``: their videos are then named by a truncated prompt plus a hash
@@ -9,6 +10,7 @@ of the full prompt, and scored through VBench's custom_input mode with ``prompt_
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 from eval.errors import SuiteError
 from eval.records import Suite
@@ -38,6 +40,11 @@ def prompt_name_problem(prompt: str, long_prompts: str = "error") -> tuple[str, 
         return ("prompt contains '/'",
                 "VBench names videos '{prompt}-{i}.mp4' and '/' would make a folder: "
                 "rewrite the prompt without '/' (e.g. 'or', '-')")
+    control = next((c for c in prompt if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        return (f"prompt contains the control character {control!r} at character {prompt.index(control) + 1}",
+                "VBench names videos '{prompt}-{i}.mp4', so it would end up in a file name: write the "
+                "prompt on one line, without newlines, tabs or other control characters")
     n_bytes = len(prompt.encode("utf-8"))
     if n_bytes > MAX_PROMPT_BYTES and long_prompts == "error":
         return (f"prompt is {n_bytes} bytes in UTF-8, over the {MAX_PROMPT_BYTES}-byte limit for "

@@ -58,37 +58,40 @@ class GenerateShard(submitit.helpers.Checkpointable):
                 stale.unlink()
         items = plan.items
         generator = load_generator({**plan.generator.config, **self.execution}, plan.suite.task)
-        failed = 0
+        errors = []
         provenance = generator.describe()
         context = {"device": provenance.get("device"), "weights": provenance.get("weights_summary")}
         try:
             for unit in _progress(todo, self.progress, f"shard {self.shard}"):
-                failed += not self._make(generator, run_dir, manifest, items[unit.item_id], unit, context)
+                error = self._make(generator, run_dir, manifest, items[unit.item_id], unit, context)
+                errors += [error] if error else []
         finally:
             generator.close()
+        failed = len(errors)
         result = ShardResult(self.shard, len(todo) - failed, len(units) - len(todo), failed,
                              time.perf_counter() - start)
         if failed:
-            raise ShardFailed(f"shard {self.shard}: {failed} of {len(todo)} units failed; see {manifest} "
-                              "(status=failed lines carry the tracebacks); rerun to retry them")
+            raise ShardFailed(f"shard {self.shard}: {failed} of {len(todo)} units failed (first: {errors[0]}); see "
+                              f"{manifest} (status=failed lines carry the tracebacks); rerun to retry them")
         return result
 
     @staticmethod
-    def _make(generator, run_dir: Path, manifest: Path, item, unit, context: dict) -> bool:
+    def _make(generator, run_dir: Path, manifest: Path, item, unit, context: dict) -> str | None:
+        """Make one unit and append its manifest line; returns why it failed (one line), or None."""
         rel = f"{VIDEO_DIR}/{unit.key}.mp4"
         base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed, **context,
                     **GenerationRecord.environment())
         try:
             info = generator.generate(item, unit, run_dir / rel)
             record = GenerationRecord(**base, status="done", video=rel, sha256=sha256_file(run_dir / rel),
-                                      time=time.time(), **info)
+                                      size=(run_dir / rel).stat().st_size, time=time.time(), **info)
         except Exception as err:  # recorded for this unit; the loop goes on
-            append_record(manifest, GenerationRecord(
-                **base, status="failed", time=time.time(),
-                error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
-            return False
+            why = f"{type(err).__name__}: {err}"
+            append_record(manifest, GenerationRecord(**base, status="failed", time=time.time(),
+                                                     error=f"{why}\n{traceback.format_exc()}"))
+            return why.splitlines()[0]
         append_record(manifest, record)  # the completion marker, written last
-        return True
+        return None
 
 
 def _progress(units, enabled: bool, desc: str):
