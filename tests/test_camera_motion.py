@@ -159,8 +159,9 @@ def test_failures_a_rerun_cannot_fix_do_not_block_aggregate_and_report(scored, t
     victim = next(line for line in manifest_lines(copy) if line["item_id"] == "smoke-sunset")
     write_mp4(np.random.default_rng(2).integers(0, 255, (9, 128, 128, 3), dtype=np.uint8), copy / victim["video"],
               fps=8)
-    append_record(manifest_path(copy, 0, 1), GenerationRecord(**{**victim, "sha256": sha256_file(copy / victim["video"]),
-                                                                   "fps": 8.0}))
+    video = copy / victim["video"]
+    append_record(manifest_path(copy, 0, 1), GenerationRecord(**{**victim, "sha256": sha256_file(video), "fps": 8.0,
+                                                                   "size": video.stat().st_size}))
     stages = "run.stages=[score,aggregate,report]"
     run_inprocess("+suite=smoke", f"run.dir={copy}", stages)  # no exception: nothing a rerun could fix
     results = json.loads((copy / "results.json").read_text())

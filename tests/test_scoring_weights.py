@@ -103,8 +103,9 @@ def test_every_dimension_has_its_files():
         weights.required_files(["subject_consistancy"])
 
 
-def test_preflight_names_each_missing_file_with_url_and_path(tmp_path):
+def test_preflight_names_each_missing_file_with_url_and_path(tmp_path, monkeypatch):
     roots = Roots(tmp_path / "vbench", tmp_path / "torch/hub")
+    monkeypatch.setattr(weights, "package_dir", lambda name: None)  # no VBench source tree on the path
     dimensions = ["subject_consistency", "dynamic_degree", "i2v_background", "camera_motion"]
     with pytest.raises(weights.ScoringWeightsError) as caught:
         weights.preflight(dimensions, roots)
@@ -113,7 +114,13 @@ def test_preflight_names_each_missing_file_with_url_and_path(tmp_path):
         assert f"missing {f.path(roots)}" in message and f.url in message
     assert f"git clone {weights.DINO_REPO} {roots.vbench}/dino_model/facebookresearch_dino_main" in message
     assert f"unzip models/raft-things.pth from {weights.RAFT_URL}" in message
-    assert "git -C VBench checkout 45e79ec" in message and "PYTHONPATH=" in message  # no cotracker code here
+    from skyreels.cache import cache_dir
+
+    vbench_src = cache_dir() / "src" / "VBench-45e79ec"
+    assert f"git clone https://github.com/Vchitect/VBench {vbench_src} && git -C {vbench_src} checkout 45e79ec" \
+        in message and "scoring.vbench_source" in message  # no cotracker code here
+    hub = roots.torch_hub / "facebookresearch_co-tracker_main"
+    assert f"git clone https://github.com/facebookresearch/co-tracker {hub} && git -C {hub} checkout fac2798" in message
     assert "python -m eval.scoring.weights fetch --dimensions" in message
 
 
@@ -200,8 +207,8 @@ def test_fixtures_cover_their_dimensions_and_are_cached(roots):
     again = fixtures.build_fixtures(BUILT, roots.vbench, roots.torch_hub.parent)
     assert time.perf_counter() - started < 2 and not again["kept"]
     assert set(again["fixtures"]) == {str(f.path(roots)) for f in weights.required_files(BUILT)}
-    with pytest.raises(fixtures.FixtureError, match="no random-weight fixtures for \\['object_class'\\]"):
-        fixtures.products_for(["object_class"])
+    with pytest.raises(fixtures.FixtureError, match="no random-weight fixtures for \\['colour'\\]"):
+        fixtures.products_for(["colour"])
 
 
 def test_fixtures_leave_real_files_alone(tmp_path):
