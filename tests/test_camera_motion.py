@@ -228,3 +228,41 @@ def test_fetch_clones_the_pinned_commit_and_checks_its_files(tmp_path):
     with pytest.raises(HarnessError, match="could not fetch"):
         fetch(dataclasses.replace(tree, url=str(tmp_path / "nowhere")), tmp_path / "third")
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["src", "upstream"]  # no half-made folder left
+
+
+def test_submitit_ending_a_job_is_not_recorded_as_a_unit_failure(scored, tmp_path, monkeypatch):
+    """Out of requeues, submitit raises UncompletedJobError inside the running unit: the worker lets it end the
+    job instead of recording that unit (generate) or video (score) as failed."""
+    import submitit
+
+    import eval.generators
+    from eval.scoring import vbench_call
+    from eval.workers.generate import GenerateShard
+    from eval.workers.score import ScoreShard
+
+    run_dir, _ = scored
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("scoring-work", ".lock", "report", "scores"))
+
+    def ended(*args, **kwargs):
+        raise submitit.core.utils.UncompletedJobError("Job not requeued because: timed-out too many times.")
+
+    monkeypatch.setattr(vbench_call, "compute", ended)
+    with pytest.raises(submitit.core.utils.UncompletedJobError):
+        ScoreShard(str(copy), "aesthetic_quality", 0, 1, "s", {"fps": 24, "env": {}})()
+    assert not (copy / "scores").exists()
+
+    class Ending:
+        def describe(self):
+            return {}
+
+        generate = staticmethod(ended)
+
+        def close(self):
+            pass
+
+    shutil.rmtree(copy / "manifests")
+    monkeypatch.setattr(eval.generators, "load_generator", lambda config, task: Ending())
+    with pytest.raises(submitit.core.utils.UncompletedJobError):
+        GenerateShard(str(copy), 0, 1)()
+    assert not list(copy.glob("manifests/*.jsonl"))  # no unit recorded failed

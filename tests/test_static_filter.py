@@ -181,7 +181,7 @@ def scripted(tmp_path, monkeypatch):
             sha = _sha(Path(path))
             calls.append(sha)
             if sha in broken:
-                raise AssertionError("scripted failure")
+                raise RuntimeError("scripted failure")  # of the kind a rerun may fix (e.g. out of memory)
             return answers[sha]
 
     monkeypatch.setattr(module, "StaticFilter", ScriptedStaticFilter)
@@ -239,7 +239,7 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
 def test_failed_flag_holds_back_its_prompt_only(scripted):
     folder, calls, broken = scripted
     broken.add(_sha(folder / "videos" / "a cup of tea-1.mp4"))  # between its two static videos
-    with pytest.raises(HarnessError, match="1 of 1 shards failed"):
+    with pytest.raises(HarnessError, match="rerun the same command to retry"):
         _run(folder)
     run_dir = next((folder / "runs").glob("*/*"))
     kept_a = _keys(run_dir, {"a lamp on a table": KEPT["a lamp on a table"]})

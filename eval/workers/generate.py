@@ -85,6 +85,8 @@ class GenerateShard(submitit.helpers.Checkpointable):
             info = generator.generate(item, unit, run_dir / rel)
             record = GenerationRecord(**base, status="done", video=rel, sha256=sha256_file(run_dir / rel),
                                       size=(run_dir / rel).stat().st_size, time=time.time(), **info)
+        except submitit.core.utils.UncompletedJobError:  # submitit ends a job out of requeues: not this unit's fault
+            raise
         except Exception as err:  # recorded for this unit; the loop goes on
             why = f"{type(err).__name__}: {err}"
             append_record(manifest, GenerationRecord(**base, status="failed", time=time.time(),

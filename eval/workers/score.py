@@ -155,6 +155,8 @@ class ScoreShard(submitit.helpers.Checkpointable):
                 continue
             try:
                 scores = compute(self.dimension, [v for _, _, v in batch], workdir=workdir, **kwargs)
+            except submitit.core.utils.UncompletedJobError:  # submitit ends a job out of requeues
+                raise
             except Exception as err:
                 if len(batch) > 1:  # isolate the video that broke the batch
                     batches = [[b] for b in batch] + batches
