@@ -34,10 +34,13 @@ def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
         (videos / f"{plan.items[unit.item_id].prompt}-{unit.index}.mp4").symlink_to(run_dir / done[unit.key].video)
     (work / "full_info.json").write_text(json.dumps(info))
     link_dreamsim_models(work)
+    # camera_motion first: i2v_background's DreamSim moves torch.hub's folder to ./models for the rest of the
+    # process, where VBench's torch.hub.load("facebookresearch/co-tracker", ...) would then look (and download)
+    order = sorted(dims, key=lambda d: d != "camera_motion")
     with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on("cpu"):
         bench = VBenchI2V(torch.device("cpu"), str(work / "full_info.json"), str(work / "out"))
         os.makedirs(work / "out", exist_ok=True)
-        bench.evaluate(str(videos), "bench", dimension_list=dims, local=True, resolution="16-9")
+        bench.evaluate(str(videos), "bench", dimension_list=order, local=True, resolution="16-9")
     return json.loads((work / "out" / "bench_eval_results.json").read_text())
 
 
