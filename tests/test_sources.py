@@ -4,7 +4,6 @@ tree digests that identify the pinned VBench and co-tracker code. Skipped when t
 from __future__ import annotations
 
 import ast
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,9 @@ def vbench_text() -> str:
 
 
 def _package_text(name: str) -> str:
-    return _text(Path(next(iter(find_spec(name).submodule_search_locations))))
+    from eval.scoring.code import package_dir
+
+    return _text(package_dir(name))
 
 
 def test_pinned_trees_are_the_shared_exports():

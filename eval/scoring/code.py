@@ -116,7 +116,7 @@ def use_vbench_source(folder: Path | None) -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([entry, *paths])
 
 
-def package_root(name: str) -> Path | None:
+def package_dir(name: str) -> Path | None:
     """Folder of top-level package ``name`` as this process would import it (without importing it)."""
     spec = find_spec(name)
     return Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
@@ -124,7 +124,7 @@ def package_root(name: str) -> Path | None:
 
 def vbench_code(module: str) -> str:
     """Which VBench code runs ``module``: ``vbench==<wheel version>`` or ``VBench@<commit or tree digest>``."""
-    root = package_root(module.split(".")[0])
+    root = package_dir(module.split(".")[0])
     if root is not None and (root.parent / "vbench" / "__init__.py").is_file() \
             and (root.parent / "vbench2_beta_i2v").is_dir() and _is_source(root.parent):
         return VBENCH.identify(root.parent)

@@ -32,7 +32,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from eval.atomic import sha256_file
-from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH
+from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH, package_dir
 from eval.errors import HarnessError
 
 ROOTS = ("vbench", "torch_hub")
@@ -243,12 +243,6 @@ def verify(files, roots: Roots | None = None, *, hashes: bool = True) -> list[Pr
             problems.append(Problem(f.dimensions, f"{path} does not match sha256 {f.sha256}",
                                     f"replace it: {f.how_to_get(roots)}"))
     return problems
-
-
-def package_dir(name: str) -> Path | None:
-    """Folder of top-level package ``name`` without importing it (None if absent)."""
-    spec = find_spec(name)
-    return Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
 
 
 def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True,
