@@ -13,6 +13,7 @@ from typing import Any
 
 from .atomic import write_json_atomic
 from .errors import HarnessError
+from .generators.base import EXECUTION_KEYS
 from .records import Suite, SuiteItem
 
 PLAN_FILE = "plan.json"
@@ -27,23 +28,18 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# Generator settings that choose where and how to run, not what comes out: not in the fingerprint. The
-# device's type (cpu or cuda), which does change pixels, is: adapters add it as ``device_type`` when
-# resolving their config (``eval.generators.resolve_generator``, ``eval.device``).
-EXECUTION_KEYS = ("device", "offline")
-
-
 @dataclass(frozen=True)
 class GeneratorSpec:
     """A generator and every setting that changes pixels (weights ids and revisions included, ``auto``
-    values resolved for the planned device type)."""
+    values resolved for the planned device type). The adapter's ``execution_keys`` (where and how to run, not
+    what comes out) are left out; the device's type, which changes pixels, is in as ``device_type``."""
 
     name: str
     params: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "GeneratorSpec":
-        cfg = {k: v for k, v in cfg.items() if k not in EXECUTION_KEYS}
+    def from_config(cls, cfg: dict, execution_keys: tuple[str, ...] = EXECUTION_KEYS) -> "GeneratorSpec":
+        cfg = {k: v for k, v in cfg.items() if k not in execution_keys}
         return cls(name=cfg.pop("name"), params=tuple(sorted(cfg.items())))
 
     @property

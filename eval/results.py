@@ -27,7 +27,7 @@ from eval.vbench_constants import DIMENSIONS, SOURCE
 from eval.workers.score import expected, selection, wanted
 
 RESULTS_FILE = "results.json"
-RESULTS_SCHEMA = 2  # 2: adds model, date, cost and the per-video table
+RESULTS_SCHEMA = 3  # 2: adds model, date, cost and the per-video table; 3: model_info
 BENCHMARK_OF_TASK = {"t2v": "vbench", "i2v": "vbench_i2v"}
 PACKAGES = ("torch", "torchvision", "diffusers", "transformers", "vbench", "numpy", "timm", "pyiqa",
             "dreamsim", "open-clip-torch", "submitit", "hydra-core")
@@ -54,6 +54,9 @@ def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str, don
 
 def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str], *,
                   provenance: dict, n_resamples: int = 1000, seed: int = 0, model: str | None = None) -> dict:
+    from eval.generators import generator_class
+
+    adapter_cls = generator_class(plan.generator.name)
     benchmark = BENCHMARK_OF_TASK[plan.suite.task]
     bench = get_benchmark(benchmark)
     per_dim, records, reducers, raw = {}, {}, {}, {}
@@ -85,7 +88,10 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
     videos = video_table(run_dir, plan, dimensions, scorers, chosen, done)
     return {
         "schema": RESULTS_SCHEMA,
-        "model": model or default_model_name(plan.generator.config, plan.suite.task),
+        "model": model or adapter_cls.display_name(plan.generator.config, plan.suite.task),
+        "model_info": {"display_name": adapter_cls.display_name(plan.generator.config, plan.suite.task),
+                       "random_weights": adapter_cls.random_weights(plan.generator.config),
+                       "published_as": adapter_cls.published_as(plan.generator.config, plan.suite.task)},
         "date": _date(videos, per_dim),
         "run": str(run_dir),
         "suite": plan.suite.name,
@@ -107,16 +113,6 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         "provenance": provenance,
         "videos": videos,
     }
-
-
-def default_model_name(generator: dict, task: str) -> str:
-    """The leaderboard name of a run's model: SkyReels V1 and its task, or the external folder's name."""
-    if generator["name"] == "skyreels":
-        tiny = " (tiny random)" if "tiny" in (generator.get("base"), generator.get("transformer")) else ""
-        return f"SkyReels V1 {task.upper()}{tiny}"
-    if generator["name"] == "external":
-        return Path(str(generator.get("videos", "external"))).name
-    return generator["name"]
 
 
 def filter_summary(run_dir: Path, plan: Plan, scorers: dict[str, str], chosen: Selection | None,

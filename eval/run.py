@@ -25,7 +25,7 @@ def check_count(setting: str, value) -> None:
 
 
 def run(cfg: DictConfig) -> Path:
-    from eval.generators import resolve_generator
+    from eval.generators import generator_class, resolve_generator
     from eval.lock import run_lock
     from eval.plan import GeneratorSpec, Plan, run_dir_for, write_or_check_plan
     from eval.suites import load_suite
@@ -47,7 +47,8 @@ def run(cfg: DictConfig) -> Path:
         suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])
     suite = load_suite(name, **suite_options)
     launcher_cfg = OmegaConf.to_container(cfg.launcher, resolve=True)
-    spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg))
+    spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg),
+                                     generator_class(generator_cfg["name"]).execution_keys)
     run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
     from eval import stages
 

@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from eval.errors import HarnessError
 from eval.jsonl import append_line, read_lines
 from eval.manifest import done_records
-from eval.plan import EXECUTION_KEYS, Plan
+from eval.plan import Plan
 
 LAUNCHES = "launches.jsonl"
 
@@ -47,7 +47,10 @@ def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: di
     if not incomplete:
         print(f"generate: all {len(plan.units)} videos done")
         return
-    execution = {k: generator_cfg[k] for k in EXECUTION_KEYS if k in generator_cfg}
+    from eval.generators import generator_class
+
+    keys = generator_class(plan.generator.name).execution_keys
+    execution = {k: generator_cfg[k] for k in keys if k in generator_cfg}
     workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bool(cfg.run.progress))
                for s in incomplete]
     print(f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "

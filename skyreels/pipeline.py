@@ -97,8 +97,8 @@ class SkyReelsGenerator:
         import numpy as np
         import torch
 
-        from .image import load_conditioning_image
-        from .video import write_mp4
+        from videogen.image import load_conditioning_image
+        from videogen.mp4 import write_mp4
 
         s, pipe = self.settings, self.pipe
         if (self.spec.task == "i2v") != (image is not None):

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from .cache import cache_dir
+from videogen.tiny import ensure_built, tiny_root
+from videogen.tokenizers import write_clip_tokenizer, write_llama_tokenizer
+
 from .recipe import PROMPT_TEMPLATE, TEMPLATE_SPECIAL_TOKENS
 
 TINY_VERSION = 1
@@ -36,31 +36,13 @@ CLIP_WORDS = (
     "teeth", "eyes", "limbs", "distortion", "fps", "24",
 )
 
-_COMPLETE = ".complete"
-
-
 def default_root() -> Path:
-    return cache_dir() / f"tiny-skyreels-v1-v{TINY_VERSION}"
+    return tiny_root(f"tiny-skyreels-v1-v{TINY_VERSION}")
 
 
 def ensure_tiny_checkpoint(root: str | os.PathLike | None = None) -> Path:
     """Build the tiny checkpoint under ``root`` unless a complete build is already there."""
-    root = Path(root) if root is not None else default_root()
-    if (root / _COMPLETE).exists():
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=root.name + ".", dir=root.parent))
-    try:
-        build_tiny_checkpoint(tmp)
-        (tmp / _COMPLETE).write_text("ok\n")
-        try:
-            tmp.rename(root)
-        except OSError:  # another process finished first: keep its build
-            if not (root / _COMPLETE).exists():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return root
+    return ensure_built(root if root is not None else default_root(), build_tiny_checkpoint)
 
 
 def build_tiny_checkpoint(root: Path) -> None:
@@ -74,8 +56,9 @@ def build_tiny_checkpoint(root: Path) -> None:
     from transformers import CLIPTextConfig, CLIPTextModel, LlamaConfig, LlamaModel
 
     base = root / BASE_DIR
-    llama_tok = _write_llama_tokenizer(base / "tokenizer")
-    clip_tok = _write_clip_tokenizer(base / "tokenizer_2")
+    llama_tok = write_llama_tokenizer(base / "tokenizer", [PROMPT_TEMPLATE["template"].replace("{}", "")],
+                                      TEMPLATE_SPECIAL_TOKENS)
+    clip_tok = write_clip_tokenizer(base / "tokenizer_2", CLIP_WORDS)
 
     torch.manual_seed(0)
     LlamaModel(LlamaConfig(
@@ -126,66 +109,3 @@ def build_tiny_checkpoint(root: Path) -> None:
         "transformer": ["diffusers", "HunyuanVideoTransformer3DModel"],
         "vae": ["diffusers", "AutoencoderKLHunyuanVideo"],
     }, indent=2) + "\n")
-
-
-# Llama 3's pre-tokenizer split pattern (byte-level BPE, as in the real HunyuanVideo tokenizer).
-_LLAMA3_SPLIT = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
-
-
-def _write_llama_tokenizer(folder: Path):
-    """A byte-level BPE trained on the prompt template, so the template tokenizes to exactly its crop_start."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import LlamaTokenizerFast
-
-    bos, eos = "<|begin_of_text|>", "<|end_of_text|>"
-    specials = [bos, eos, *TEMPLATE_SPECIAL_TOKENS]
-    tok = Tokenizer(models.BPE(ignore_merges=True))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(_LLAMA3_SPLIT), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    tok.decoder = decoders.ByteLevel()
-    corpus = [PROMPT_TEMPLATE["template"].replace("{}", "")]
-    tok.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=2048, min_frequency=1, special_tokens=specials, show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    ))
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tok.token_to_id(bos))],
-    )
-    fast = LlamaTokenizerFast(
-        tokenizer_object=tok, bos_token=bos, eos_token=eos, pad_token=eos,
-        add_bos_token=True, add_eos_token=False, padding_side="right", legacy=False,
-        model_max_length=4096,
-    )
-    fast.save_pretrained(folder)
-    return fast
-
-
-def _write_clip_tokenizer(folder: Path):
-    """A real CLIPTokenizer from a locally written byte-level vocab.json and merges.txt."""
-    from transformers import CLIPTokenizer
-    from transformers.models.clip.tokenization_clip import bytes_to_unicode
-
-    alphabet = list(bytes_to_unicode().values())
-    vocab = alphabet + [c + "</w>" for c in alphabet]
-    merges: list[str] = []
-    for word in CLIP_WORDS:
-        pieces = list(word[:-1]) + [word[-1] + "</w>"]
-        while len(pieces) > 1:
-            merge = f"{pieces[0]} {pieces[1]}"
-            if merge not in merges:
-                merges.append(merge)
-                vocab.append(pieces[0] + pieces[1])
-            pieces = [pieces[0] + pieces[1], *pieces[2:]]
-    vocab += ["<|startoftext|>", "<|endoftext|>"]
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab_file, merges_file = folder / "vocab.json", folder / "merges.txt"
-    vocab_file.write_text(json.dumps({t: i for i, t in enumerate(dict.fromkeys(vocab))}, ensure_ascii=False))
-    merges_file.write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
-    clip = CLIPTokenizer(str(vocab_file), str(merges_file), pad_token="<|endoftext|>")
-    clip.save_pretrained(folder)
-    return clip

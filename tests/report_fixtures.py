@@ -1,4 +1,4 @@
-"""Synthetic ``results.json`` files (schema 2) for the report tests, with real little mp4s and images."""
+"""Synthetic ``results.json`` files (the current schema) for the report tests, with real little mp4s and images."""
 from __future__ import annotations
 
 import hashlib
@@ -22,12 +22,12 @@ SUITE_OF = {"vbench_i2v": ("vbench_i2v", "i2v"), "vbench": ("vbench_t2v", "t2v")
 
 
 def write_results(run_dir: Path, *, benchmark: str = "vbench_i2v", suite: str | None = None, model: str = "Model A",
-                  raw: dict | None = None, drop: tuple[str, ...] = (), generator: dict | None = None,
+                  raw: dict | None = None, drop: tuple[str, ...] = (), generator: dict | None = None, published_as: str | None = None,
                   n_videos: int = 2, tiny: bool = False) -> Path:
     """A run folder with ``n_videos`` real mp4s, an image, and a consistent ``results.json``."""
     from PIL import Image
 
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     bench = get_benchmark(benchmark)
     suite_name, task = SUITE_OF[benchmark]
@@ -55,6 +55,7 @@ def write_results(run_dir: Path, *, benchmark: str = "vbench_i2v", suite: str | 
                  "num_inference_steps": 30, **(generator or {})}
     results = {
         "schema": RESULTS_SCHEMA, "model": model, "date": "2026-09-21", "run": str(run_dir),
+        "model_info": {"display_name": model, "random_weights": tiny, "published_as": published_as},
         "suite": suite or suite_name, "task": task, "benchmark": benchmark, "formula": bench.formula,
         "generator": generator, "fingerprint": hashlib.sha256(json.dumps(generator, sort_keys=True).encode()).hexdigest()[:16],
         "status": "complete" if point.complete else "partial", "missing": list(point.missing), "dimensions": dims,

@@ -151,7 +151,7 @@ def test_failures_a_rerun_cannot_fix_do_not_block_aggregate_and_report(scored, t
     from eval.atomic import sha256_file
     from eval.manifest import GenerationRecord, append_record, manifest_path
     from harness import manifest_lines
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     run_dir, _ = scored
     copy = tmp_path / "copy"

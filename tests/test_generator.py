@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from skyreels.recipe import DEFAULT_NEGATIVE_PROMPT, GenerationSettings, SettingsError
-from skyreels.video import probe_mp4, read_frames
+from videogen.mp4 import probe_mp4, read_frames
 
 PROMPT = "A cat walks on the grass"
 
@@ -155,7 +155,7 @@ def test_cli_writes_video_and_reports_bad_settings(tiny_root, tmp_path):
 
 @pytest.mark.parametrize("size, box", [((200, 100), (50, 0, 150, 100)), ((100, 300), (0, 100, 100, 200))])
 def test_center_crop_to_target_aspect(size, box):
-    from skyreels.image import center_crop_to_aspect
+    from videogen.image import center_crop_to_aspect
 
     arr = np.random.default_rng(0).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
     img = Image.fromarray(arr)
@@ -164,7 +164,7 @@ def test_center_crop_to_target_aspect(size, box):
 
 
 def test_center_crop_to_skyreels_aspect():
-    from skyreels.image import center_crop_to_aspect
+    from videogen.image import center_crop_to_aspect
 
     square = Image.new("RGB", (1000, 1000))
     assert center_crop_to_aspect(square, 960, 544).size == (1000, 567)
@@ -172,7 +172,7 @@ def test_center_crop_to_skyreels_aspect():
 
 def test_i2v_conditioning_image_is_cropped_not_squeezed(tmp_path):
     """A wide image with a marker in the centre keeps the marker square after preprocessing."""
-    from skyreels.image import load_conditioning_image
+    from videogen.image import load_conditioning_image
 
     arr = np.zeros((100, 300, 3), np.uint8)
     arr[25:75, 125:175] = 255  # a 50x50 white square in the middle
@@ -188,7 +188,7 @@ def test_i2v_conditioning_image_is_resized_as_diffusers_resizes(tmp_path):
     """SkyReels' reference crops, then leaves the resize to diffusers' VideoProcessor (lanczos by default)."""
     from diffusers.video_processor import VideoProcessor
 
-    from skyreels.image import center_crop_to_aspect, load_conditioning_image
+    from videogen.image import center_crop_to_aspect, load_conditioning_image
 
     arr = np.random.default_rng(1).integers(0, 255, (90, 301, 3), dtype=np.uint8)
     Image.fromarray(arr).save(tmp_path / "n.png")

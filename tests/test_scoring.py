@@ -88,7 +88,7 @@ def test_regenerated_video_with_new_bytes_is_rescored_alone(scored, tmp_path):
     import numpy as np
 
     from eval.atomic import sha256_file
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     victim = manifest_lines(copy)[0]
     frames = np.random.default_rng(1).integers(0, 255, (9, 128, 128, 3), dtype=np.uint8)
@@ -135,7 +135,7 @@ def shard(scored):
 def test_bad_videos_get_clear_reasons(shard, tmp_path, scored):
     import numpy as np
 
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     run_dir, _ = scored
     good = run_dir / manifest_lines(run_dir)[0]["video"]

@@ -98,7 +98,7 @@ def _video(folder, prompt: str, auxiliary_info: dict) -> VideoInput:
     """A blocky random 64x64 clip, drifting 2 px a frame."""
     import numpy as np
 
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     picture = np.kron(np.random.default_rng(0).integers(0, 256, (8, 8, 3)), np.ones((8, 8, 1)))
     clip = np.stack([np.roll(picture, 2 * t, axis=1) for t in range(FRAMES)]).astype(np.uint8)

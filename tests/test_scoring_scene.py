@@ -93,7 +93,7 @@ def test_scene_scores_tiny_videos_with_vbench_loader_and_compute(offline, tmp_pa
     import torch
     import vbench.scene
     import vbench.third_party.tag2Text.tag2text as tag2text
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     loaded, captions, returned = [], [], []
     load, caption = tag2text.load_checkpoint_swinbase, vbench.scene.get_caption

@@ -44,7 +44,7 @@ def roots(skyreels_cache):
 
 def _videos(folder, prompt: str, seeds=(0, 1), frames: int = 9) -> list[VideoInput]:
     """Blocky random 64x64 clips, drifting 2 px a frame."""
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     out = []
     for i, seed in enumerate(seeds):

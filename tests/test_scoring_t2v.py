@@ -151,7 +151,7 @@ def test_suite_keeps_each_prompts_auxiliary_info(t2v_items):
 
 
 def _inputs(folder: Path, item, clips: list[np.ndarray]) -> list[VideoInput]:
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     aux = dict(item.meta)["auxiliary_info"]
     return [VideoInput(str(write_mp4(c, folder / f"{i}.mp4", fps=FPS)), item.prompt, i, len(c), auxiliary_info=aux)

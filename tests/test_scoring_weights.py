@@ -60,7 +60,7 @@ def _frames(seed: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> list[Path]:
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     folder = tmp_path_factory.mktemp("videos")
     return [write_mp4(_frames(i), folder / f"a test pattern-{i}.mp4", fps=FPS) for i in range(2)]
@@ -114,7 +114,7 @@ def test_preflight_names_each_missing_file_with_url_and_path(tmp_path, monkeypat
         assert f"missing {f.path(roots)}" in message and f.url in message
     assert f"git clone {weights.DINO_REPO} {roots.vbench}/dino_model/facebookresearch_dino_main" in message
     assert f"unzip models/raft-things.pth from {weights.RAFT_URL}" in message
-    from skyreels.cache import cache_dir
+    from videogen.cache import cache_dir
 
     vbench_src = cache_dir() / "src" / "VBench-45e79ec"
     assert f"git clone https://github.com/Vchitect/VBench {vbench_src} && git -C {vbench_src} checkout 45e79ec" \

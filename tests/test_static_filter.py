@@ -109,7 +109,7 @@ def test_only_t2v_temporal_flickering_is_filtered():
 def test_small_videos_are_refused_before_raft_calls_them_static(tmp_path):
     """RAFT gives NaN below 128 px, and VBench's check reads NaN as static."""
     from eval.workers.score import ScoreShard
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     shard = ScoreShard(str(tmp_path), "static_filter", 0, 1, "test", {"fps": FPS, "env": {}})
     small = write_mp4(np.zeros((5, 64, 64, 3), np.uint8), tmp_path / "small.mp4", fps=FPS)
@@ -124,7 +124,7 @@ def _clip(seed: int, frames: int = 3) -> np.ndarray:
 
 def _t2v_run_inputs(folder: Path, items: dict[str, tuple[int, list[str]]], frames: int = 3) -> Path:
     """External videos ``{prompt}-{i}.mp4`` and a custom T2V suite (prompt: samples, dimensions)."""
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     lines, seed = [], 0
     for prompt, (samples, dims) in items.items():
@@ -262,7 +262,7 @@ def test_t2v_run_with_vbench_static_filter(tmp_path, capsys):
     import torch
     import vbench.cli.static_filter as module
 
-    from skyreels.cache import cache_dir
+    from videogen.cache import cache_dir
 
     folder = _t2v_run_inputs(tmp_path, {"a toy robot": (3, ["temporal_flickering"])}, frames=5)
     run_dir = _run(folder)

@@ -1,12 +1,8 @@
 """Generator adapters: a registry of ``name -> "module:Class"``, imported only when a stage needs one.
 
-An adapter is constructed as ``Class(spec_config: dict, task: str)`` (loading its model once) and has
-``generate(item, unit, out_path) -> dict`` (frames, fps, width, height, seconds, peak memory),
-``describe() -> dict`` (provenance) and ``close()``. Its module may define ``preflight(config, task)``, run
-before any launch to stop a run that cannot work (missing weights, bad settings) in seconds, and
-``resolve(config, task, launcher) -> config``, what is fingerprinted (e.g. ``dtype=auto`` made explicit for
-the device the workers will have). A new generator:
-one module, one config file under ``configs/generator/``, one line here.
+Each adapter is a ``eval.generators.base.Generator`` subclass in its own module, with its configs under
+``configs/generator/``. Adapter modules import torch and diffusers only inside the methods that load a model,
+so planning, status and reports stay torch-free. A new generator: one module, one config file, one line here.
 """
 from __future__ import annotations
 
@@ -16,43 +12,38 @@ from eval.errors import HarnessError
 
 REGISTRY = {
     "skyreels": "eval.generators.skyreels:SkyReelsAdapter",
+    "cogvideox_i2v": "eval.generators.cogvideox:CogVideoXI2V",
+    "wan_t2v": "eval.generators.wan:WanT2V",
+    "wan_i2v": "eval.generators.wan:WanI2V",
+    "hunyuanvideo_i2v": "eval.generators.hunyuanvideo_i2v:HunyuanVideoI2V",
     "external": "eval.generators.external:ExternalVideos",
 }
 
 
-def _lookup(name: str) -> tuple[object, str]:
+def generator_class(name: str):
+    """The adapter class registered as ``name`` (its module imported, nothing loaded)."""
     if name not in REGISTRY:
         raise HarnessError(f"unknown generator {name!r}; known: {', '.join(sorted(REGISTRY))} "
-                           "(pick one with generator=NAME)")
+                           "(pick one with generator=NAME, a file under configs/generator/)")
     module, cls = REGISTRY[name].split(":")
-    return importlib.import_module(module), cls
+    return getattr(importlib.import_module(module), cls)
 
 
 def load_generator(config: dict, task: str):
-    module, cls = _lookup(config["name"])
-    return getattr(module, cls)(config, task)
+    return generator_class(config["name"])(config, task)
 
 
 def resolve_generator(config: dict, task: str, launcher: dict) -> dict:
-    """The config to fingerprint: the adapter's ``resolve(config, task, launcher)`` where it has one (making
-    explicit what depends on the device the workers get), else ``config``; errors as in ``preflight_generator``."""
-    module, _ = _lookup(config["name"])
-    resolve = getattr(module, "resolve", None)
-    if resolve is None:
-        return config
+    """The config to fingerprint (``Generator.resolve``); a bad setting is a ``HarnessError`` naming it."""
     try:
-        return resolve(config, task, launcher)
+        return generator_class(config["name"]).resolve(config, task, launcher)
     except ValueError as err:
         raise HarnessError(f"generator {config['name']}: {err}") from None
 
 
 def preflight_generator(config: dict, task: str) -> None:
-    """The adapter's ``preflight`` (if it has one); its errors become ``HarnessError`` with the same message."""
-    module, _ = _lookup(config["name"])
-    check = getattr(module, "preflight", None)
-    if check is None:
-        return
+    """``Generator.preflight``: its errors become ``HarnessError`` with the same message."""
     try:
-        check(config, task)
+        generator_class(config["name"]).preflight(config, task)
     except (ValueError, OSError) as err:
         raise HarnessError(f"generator {config['name']}: {err}") from None

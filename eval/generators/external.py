@@ -11,14 +11,27 @@ import time
 from pathlib import Path
 
 from eval.atomic import write_bytes_atomic
-from skyreels.video import probe_mp4
+from eval.generators.base import ExpectedVideo, Generator, Provenance, VideoFacts, mismatches
+from videogen.mp4 import probe_mp4
+
+CHECKED = ("fps", "frames", "width", "height")
 
 
 class ExternalVideoError(ValueError):
     pass
 
 
-class ExternalVideos:
+class ExternalVideos(Generator):
+    """Videos made elsewhere; ``expect_fps`` (etc.) is what each must be, ``null`` leaves it to the file."""
+
+    @classmethod
+    def expected_video(cls, config: dict) -> ExpectedVideo:
+        return ExpectedVideo(**{k: config.get(f"expect_{k}") for k in CHECKED})
+
+    @classmethod
+    def display_name(cls, config: dict, task: str) -> str:
+        return Path(str(config.get("videos", "external"))).name
+
     def __init__(self, config: dict, task: str):
         self.root = Path(config["videos"]).expanduser()
         if not self.root.is_dir():
@@ -26,7 +39,7 @@ class ExternalVideos:
                                      "model's videos ({prompt}-{index}.mp4)")
         mapping = config.get("mapping")
         self.mapping = json.loads(Path(mapping).read_text()) if mapping else None
-        self.expect = {k: config.get(f"expect_{k}") for k in ("fps", "frames", "width", "height")}
+        self.expect = self.expected_video(config)
         self.config = config
 
     def source(self, item, unit) -> Path:
@@ -37,7 +50,7 @@ class ExternalVideos:
             return self.root / rel
         return self.root / f"{item.prompt}-{unit.index}.mp4"
 
-    def generate(self, item, unit, out_path: Path) -> dict:
+    def generate(self, item, unit, out_path: Path) -> VideoFacts:
         start = time.perf_counter()
         src = self.source(item, unit)
         if not src.is_file():
@@ -48,14 +61,12 @@ class ExternalVideos:
             raise ExternalVideoError(f"cannot decode {src}: {str(err).splitlines()[0]}") from None
         if facts["frames"] == 0:
             raise ExternalVideoError(f"{src} has no frames")
-        wrong = [f"{k}={facts[k]} (expected {v})" for k, v in self.expect.items() if v is not None and facts[k] != v]
+        wrong = mismatches(facts, self.expect)  # checked before the copy: nothing wrong enters the run
         if wrong:
             raise ExternalVideoError(f"{src}: {', '.join(wrong)}")
         write_bytes_atomic(out_path, src.read_bytes())  # fsynced temp file, then renamed
-        return {**facts, "seconds": time.perf_counter() - start, "peak_rss_bytes": None, "peak_gpu_bytes": None}
+        return VideoFacts(**facts, seconds=time.perf_counter() - start)
 
-    def describe(self) -> dict:
-        return {"external": str(self.root), "mapping": self.config.get("mapping")}
-
-    def close(self) -> None:
-        pass
+    def describe(self) -> Provenance:
+        return Provenance(weights={"videos": {"source": str(self.root), "revision": None, "commit": None,
+                                              "path": self.config.get("mapping")}})

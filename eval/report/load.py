@@ -31,9 +31,8 @@ class RunResults:
     @property
     def random_weights(self) -> bool:
         """True when the videos or the scores come from random-weight models (the tiny default)."""
-        generator = self.data["generator"]
-        tiny = "tiny" in (generator.get("base"), generator.get("transformer"))
-        return tiny or bool(self.data["provenance"].get("scoring", {}).get("fixtures"))
+        return (self.data["model_info"]["random_weights"]
+                or bool(self.data["provenance"].get("scoring", {}).get("fixtures")))
 
 
 def results_path(path: Path) -> Path:

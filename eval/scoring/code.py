@@ -30,7 +30,7 @@ from pathlib import Path
 
 from eval.errors import HarnessError
 from eval.suites.vbench_i2v import VBENCH_COMMIT
-from skyreels.cache import cache_dir
+from videogen.cache import cache_dir
 
 VBENCH_REPO = "https://github.com/Vchitect/VBench"
 COTRACKER_REPO = "https://github.com/facebookresearch/co-tracker"

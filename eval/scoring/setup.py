@@ -16,7 +16,7 @@ from eval.atomic import sha256_file
 from eval.plan import canonical_json, sha256_hex
 from eval.scoring.code import COTRACKER, COTRACKER_HUB, VBENCH, source_dir, use_vbench_source, vbench_code
 from eval.scoring.static_filter import FILTERED, STATIC_FILTER
-from skyreels.cache import cache_dir
+from videogen.cache import cache_dir
 
 PREPROCESSING = "vbench_standard;read_frame=false"
 
@@ -114,6 +114,8 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots, hf_home=hf_home)
+    from eval.generators import generator_class
+
     scorers, weights, codes = {}, {}, {}
     for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):
         files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
@@ -123,7 +125,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         scorers[dim] = sha256_hex(canonical_json([_code_key(codes[dim]), PREPROCESSING, files]))[:16]
     config = {
         "device": scoring.get("device"),
-        "fps": generator_cfg.get("fps") or generator_cfg.get("expect_fps"),
+        "fps": generator_class(generator_cfg["name"]).expected_video(generator_cfg).fps,
         "env": env,
         "scorers": scorers,
         "code": codes,

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from eval.records import Suite
 from eval.suites.custom import read_suite_file
-from skyreels.cache import cache_dir
+from videogen.cache import cache_dir
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 SMOKE_SIZE = (480, 272)  # the 960x544 aspect at half size

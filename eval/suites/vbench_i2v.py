@@ -15,7 +15,7 @@ from eval.records import Suite, SuiteItem
 from eval.suites.locations import item_meta
 from eval.suites.naming import stable_id
 from eval.suites.vbench_json import entry_fields, read_entries
-from skyreels.cache import cache_dir
+from videogen.cache import cache_dir
 
 # The crops in crop.zip: 1-1, 8-5, 7-4, 16-9 (vbench2_beta_i2v/README.md) and 3-2 (VBench 6446112)
 RATIOS = {"1-1": 1.0, "3-2": 3 / 2, "8-5": 8 / 5, "7-4": 7 / 4, "16-9": 16 / 9}

@@ -14,6 +14,7 @@ import submitit
 
 from eval.atomic import sha256_file
 from eval.errors import HarnessError
+from eval.generators.base import ExpectedVideo, check_facts
 from eval.manifest import GenerationRecord, append_record, done_records, manifest_path
 from eval.plan import load_plan
 
@@ -41,7 +42,7 @@ class GenerateShard(submitit.helpers.Checkpointable):
         self.progress = progress
 
     def __call__(self) -> ShardResult:
-        from eval.generators import load_generator
+        from eval.generators import generator_class
 
         start = time.perf_counter()
         run_dir = Path(self.run_dir)
@@ -57,13 +58,16 @@ class GenerateShard(submitit.helpers.Checkpointable):
             for stale in (run_dir / VIDEO_DIR).glob(f".{unit.key}.*"):
                 stale.unlink()
         items = plan.items
-        generator = load_generator({**plan.generator.config, **self.execution}, plan.suite.task)
+        config = {**plan.generator.config, **self.execution}
+        adapter = generator_class(config["name"])
+        expected = adapter.expected_video(config)
+        generator = adapter(config, plan.suite.task)
         errors = []
         provenance = generator.describe()
-        context = {"device": provenance.get("device"), "weights": provenance.get("weights_summary")}
+        context = {"device": provenance.device, "weights": provenance.weights_summary}
         try:
             for unit in _progress(todo, self.progress, f"shard {self.shard}"):
-                error = self._make(generator, run_dir, manifest, items[unit.item_id], unit, context)
+                error = self._make(generator, expected, run_dir, manifest, items[unit.item_id], unit, context)
                 errors += [error] if error else []
         finally:
             generator.close()
@@ -76,15 +80,17 @@ class GenerateShard(submitit.helpers.Checkpointable):
         return result
 
     @staticmethod
-    def _make(generator, run_dir: Path, manifest: Path, item, unit, context: dict) -> str | None:
-        """Make one unit and append its manifest line; returns why it failed (one line), or None."""
+    def _make(generator, expected: ExpectedVideo, run_dir: Path, manifest: Path, item, unit,
+              context: dict) -> str | None:
+        """Make one unit and append its manifest line; returns why it failed (one line), or None. What
+        ``generate`` returns is checked first (``check_facts``): a bad return fails this unit only."""
         rel = f"{VIDEO_DIR}/{unit.key}.mp4"
         base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed, **context,
                     **GenerationRecord.environment())
         try:
-            info = generator.generate(item, unit, run_dir / rel)
+            facts = check_facts(generator.generate(item, unit, run_dir / rel), run_dir / rel, expected)
             record = GenerationRecord(**base, status="done", video=rel, sha256=sha256_file(run_dir / rel),
-                                      size=(run_dir / rel).stat().st_size, time=time.time(), **info)
+                                      size=(run_dir / rel).stat().st_size, time=time.time(), **facts.to_json())
         except submitit.core.utils.UncompletedJobError:  # submitit ends a job out of requeues: not this unit's fault
             raise
         except Exception as err:  # recorded for this unit; the loop goes on

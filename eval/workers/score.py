@@ -177,7 +177,7 @@ class ScoreShard(submitit.helpers.Checkpointable):
     def check_video(self, path: Path, record: GenerationRecord | None = None) -> str | None:
         """Why ``path`` cannot be scored, or None. The facts come from the manifest line, measured when
         the video was written or imported (its sha256 still matches), else from decoding the file."""
-        from skyreels.video import probe_mp4
+        from videogen.mp4 import probe_mp4
 
         facts = None if record is None else {"frames": record.frames, "fps": record.fps,
                                              "width": record.width, "height": record.height}
