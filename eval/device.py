@@ -6,7 +6,8 @@ It is read from the config wherever it can be: an explicit ``generator.device``,
 ``launcher.gres`` (the workers run on other machines, so this one's GPUs say nothing). Only ``device=auto``
 with an in-process launcher (local, debug) asks torch whether this machine has CUDA: torch is imported here
 lazily, in the plan stage only, so ``--help`` and config errors stay torch-free, and a local run imports it
-anyway to generate. A worker refuses to run on another kind than the planned one (``eval.generators.skyreels``).
+anyway to generate. A worker refuses to run on another kind than the planned one
+(``eval.generators.base.check_planned_device``).
 """
 from __future__ import annotations
 

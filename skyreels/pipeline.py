@@ -8,7 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .recipe import CPU_ATTENTION_BACKENDS, PROMPT_TEMPLATE, GenerationSettings, SettingsError, resolved_dtype
+from videogen.device import resolve_device, torch_dtype
+from videogen.knobs import apply_knobs, check_knobs
+
+from .recipe import PROMPT_TEMPLATE, GenerationSettings, SettingsError
 from .weights import DEFAULT_BASE, DEFAULT_TRANSFORMERS, ResolvedWeights, resolve_base, resolve_transformer
 
 
@@ -65,7 +68,7 @@ class SkyReelsGenerator:
 
         device = resolve_device(spec.device)
         _check_execution(settings, device)
-        dtype = _dtype(settings.dtype, device)
+        dtype = torch_dtype(settings.dtype, device)
         base = resolve_base(spec.base, spec.base_revision, offline=offline)
         tfm = resolve_transformer(spec.transformer_source, spec.task, spec.transformer_revision, offline=offline)
 
@@ -81,14 +84,11 @@ class SkyReelsGenerator:
 
         if settings.vae_tiling:
             pipe.vae.enable_tiling()
-        if settings.attention_backend != "native":
-            pipe.transformer.set_attention_backend(settings.attention_backend)
+        apply_knobs(pipe.transformer, settings, dtype)
         if settings.cpu_offload:
             pipe.enable_model_cpu_offload(device=device)
         else:
             pipe.to(device)
-        if settings.compile:
-            pipe.transformer.compile()
         pipe.set_progress_bar_config(disable=True)
         return cls(spec=spec, settings=settings, weights={"base": base, "transformer": tfm}, pipe=pipe)
 
@@ -210,31 +210,13 @@ def batched_cfg(transformer, negative_embeds, negative_mask, negative_pooled):
             transformer.forward = original
 
 
-def resolve_device(name: str):
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise SettingsError(f"device={name} but no CUDA GPU is visible; use device=cpu or device=auto")
-    return device
-
-
-def _dtype(name: str, device):
-    import torch
-
-    return getattr(torch, resolved_dtype(name, device.type))
-
-
 def _check_execution(settings: GenerationSettings, device) -> None:
-    if device.type == "cpu":
-        if settings.attention_backend not in CPU_ATTENTION_BACKENDS:
-            raise SettingsError(f"attention_backend={settings.attention_backend!r} needs a GPU; on the CPU use one "
-                                f"of {', '.join(CPU_ATTENTION_BACKENDS)}")
-        if settings.cpu_offload:
-            raise SettingsError("cpu_offload=true offloads from a GPU; the model already runs on the CPU, set "
-                                "cpu_offload=false")
+    problems = check_knobs(settings, device)
+    if device.type == "cpu" and settings.cpu_offload:
+        problems.append("cpu_offload=true offloads from a GPU; the model already runs on the CPU, set "
+                        "cpu_offload=false")
+    if problems:
+        raise SettingsError("; ".join(problems))
 
 
 def _latent_channels(base_path: str) -> int:

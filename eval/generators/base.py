@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
+from eval.errors import HarnessError
+
 # Settings every generator takes that choose where and how to run, not what comes out (never fingerprinted).
 EXECUTION_KEYS = ("device", "offline")
 
@@ -132,6 +134,24 @@ class Generator(ABC):
 
     def close(self) -> None:
         """Free the model."""
+
+
+def check_planned_device(config: dict, actual: str) -> None:
+    """Refuse to run on another device type than the one the run was planned (and fingerprinted) for."""
+    planned = config.get("device_type")
+    if planned and actual != planned:
+        raise HarnessError(f"this run was planned for device type {planned} (part of its fingerprint, since it "
+                           f"changes pixels) but this worker has {actual}: run it where {planned} is (e.g. SLURM "
+                           f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run")
+
+
+def resolve_device_dtype(config: dict, launcher: dict) -> dict:
+    """``config`` with the planned device type (``eval.device``) and the dtype ``dtype=auto`` means on it."""
+    from eval.device import planned_device_type
+    from videogen.device import resolved_dtype
+
+    device_type = planned_device_type(config.get("device", "auto"), launcher)
+    return {**config, "device_type": device_type, "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)}
 
 
 def check_facts(facts: Any, out_path: Path, expected: ExpectedVideo) -> VideoFacts:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from eval.device import planned_device_type
-from eval.errors import HarnessError
-from eval.generators.base import ExpectedVideo, Generator, Provenance, VideoFacts
-from skyreels.recipe import GenerationSettings, resolved_dtype
+from eval.generators.base import (ExpectedVideo, Generator, Provenance, VideoFacts, check_planned_device,
+                                  resolve_device_dtype)
+from skyreels.recipe import GenerationSettings
 
 SETTINGS = {f.name for f in fields(GenerationSettings)}
 WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
@@ -36,8 +35,7 @@ class SkyReelsAdapter(Generator):
         settings are checked first (torch-free)."""
         cls.check_task(task)
         split_config(config, task)
-        device_type = planned_device_type(config.get("device", "auto"), launcher)
-        return {**config, "device_type": device_type, "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)}
+        return resolve_device_dtype(config, launcher)
 
     @classmethod
     def preflight(cls, config: dict, task: str) -> None:
@@ -79,14 +77,11 @@ class SkyReelsAdapter(Generator):
         return None if cls.random_weights(config) or task != "t2v" else "SkyReels V1 540P"
 
     def __init__(self, config: dict, task: str):
-        from skyreels.pipeline import SkyReelsGenerator, resolve_device
+        from skyreels.pipeline import SkyReelsGenerator
+        from videogen.device import resolve_device
 
         spec, settings = split_config(config, task)
-        planned, actual = config.get("device_type"), resolve_device(spec.device).type
-        if planned and actual != planned:
-            raise HarnessError(f"this run was planned for device type {planned} (part of its fingerprint, since it "
-                               f"changes pixels) but this worker has {actual}: run it where {planned} is (e.g. SLURM "
-                               f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run")
+        check_planned_device(config, resolve_device(spec.device).type)
         self.generator = SkyReelsGenerator.load(spec, settings, offline=config.get("offline"))
 
     def generate(self, item, unit, out_path: Path) -> VideoFacts:
