@@ -9,6 +9,10 @@ class SuiteError(HarnessError):
     """A suite that cannot be loaded or fails the integrity gate."""
 
 
+class UnsupportedTask(HarnessError):
+    """A generator asked for a task it cannot do (a T2V-only model on an I2V suite); a sweep skips it."""
+
+
 _WRITE_FIXES = {
     28: "free space on that file system (or write elsewhere), then rerun: everything already written is kept",
     122: "free space within your quota (or write elsewhere), then rerun: everything already written is kept",

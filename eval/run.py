@@ -11,7 +11,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from eval.errors import HarnessError
+from eval.errors import HarnessError, UnsupportedTask
 
 STAGES = ("generate", "score", "aggregate", "report")
 COUNTS = ("run.shards", "scoring.chunks")  # settings that must be whole numbers of 1 or more
@@ -41,14 +41,16 @@ def run(cfg: DictConfig) -> Path:
     generator_cfg = OmegaConf.to_container(cfg.generator, resolve=True)
     suite_options = OmegaConf.to_container(cfg.suite, resolve=True)
     name = suite_options.pop("name")
-    if name == "vbench_i2v" and not suite_options.get("ratio") and "width" in generator_cfg:
+    adapter = generator_class(generator_cfg["name"])
+    aspect = _model_aspect(adapter, generator_cfg)
+    if name == "vbench_i2v" and not suite_options.get("ratio") and aspect:
         from eval.suites.vbench_i2v import ratio_for
 
-        suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])
+        suite_options["ratio"] = ratio_for(*aspect)  # the crops of the model's aspect, e.g. 720x480 -> 3-2
     suite = load_suite(name, **suite_options)
     launcher_cfg = OmegaConf.to_container(cfg.launcher, resolve=True)
     spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg),
-                                     generator_class(generator_cfg["name"]).execution_keys)
+                                     adapter.execution_keys)
     run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
     from eval import stages
 
@@ -73,13 +75,42 @@ def run(cfg: DictConfig) -> Path:
     return run_dir
 
 
+def _model_aspect(adapter, generator_cfg: dict) -> tuple[int, int] | None:
+    try:
+        return adapter.aspect(generator_cfg)
+    except ValueError as err:
+        raise HarnessError(f"generator {generator_cfg['name']}: {err}") from None
+
+
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        try:
+            run(cfg)
+        except HarnessError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        return
+    from eval import sweep
+
+    sweep_dir, overrides = Path(hydra_cfg.sweep.dir), list(hydra_cfg.overrides.task)
     try:
-        run(cfg)
-    except HarnessError as err:
+        run_dir = run(cfg)
+    except UnsupportedTask as err:  # e.g. a T2V-only model in a sweep over I2V suites
+        print(f"skipped: {err}")
+        sweep.record(sweep_dir, overrides, skipped=str(err))
+        return
+    except HarnessError as err:  # the other jobs of the sweep still run
         print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        sweep.record(sweep_dir, overrides, error=str(err))
+        return
+    sweep.record(sweep_dir, overrides, run_dir=run_dir)
+    for benchmark, report in sweep.combined_reports(sweep_dir, previews=bool(cfg.report.previews)).items():
+        print(f"sweep: {benchmark} leaderboard of this sweep so far: {report}")
 
 
 if __name__ == "__main__":

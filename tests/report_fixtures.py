@@ -22,8 +22,8 @@ SUITE_OF = {"vbench_i2v": ("vbench_i2v", "i2v"), "vbench": ("vbench_t2v", "t2v")
 
 
 def write_results(run_dir: Path, *, benchmark: str = "vbench_i2v", suite: str | None = None, model: str = "Model A",
-                  raw: dict | None = None, drop: tuple[str, ...] = (), generator: dict | None = None, published_as: str | None = None,
-                  n_videos: int = 2, tiny: bool = False) -> Path:
+                  raw: dict | None = None, drop: tuple[str, ...] = (), generator: dict | None = None,
+                  published_as: str | None = None, n_videos: int = 2, tiny: bool = False) -> Path:
     """A run folder with ``n_videos`` real mp4s, an image, and a consistent ``results.json``."""
     from PIL import Image
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-from eval.errors import HarnessError
+from eval.errors import HarnessError, UnsupportedTask
+from eval.generators.base import TaskMismatch
 
 REGISTRY = {
     "skyreels": "eval.generators.skyreels:SkyReelsAdapter",
@@ -37,6 +38,8 @@ def resolve_generator(config: dict, task: str, launcher: dict) -> dict:
     """The config to fingerprint (``Generator.resolve``); a bad setting is a ``HarnessError`` naming it."""
     try:
         return generator_class(config["name"]).resolve(config, task, launcher)
+    except TaskMismatch as err:
+        raise UnsupportedTask(f"generator {config['name']}: {err}") from None
     except ValueError as err:
         raise HarnessError(f"generator {config['name']}: {err}") from None
 

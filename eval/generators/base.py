@@ -68,6 +68,10 @@ class Provenance:
         return {**asdict(self), "weights_summary": self.weights_summary}
 
 
+class TaskMismatch(ValueError):
+    """The suite's task is one the generator cannot do."""
+
+
 class BadReturn(TypeError):
     """An adapter's ``generate`` returned something the harness cannot record."""
 
@@ -85,7 +89,7 @@ class Generator(ABC):
     @classmethod
     def check_task(cls, task: str) -> None:
         if task not in cls.tasks:
-            raise ValueError(f"it makes {' and '.join(t.upper() for t in cls.tasks)} videos, not {task.upper()}; "
+            raise TaskMismatch(f"it makes {' and '.join(t.upper() for t in cls.tasks)} videos, not {task.upper()}; "
                              f"use a {'text' if task == 't2v' else 'image'}-to-video generator for this suite")
 
     @classmethod
@@ -108,6 +112,13 @@ class Generator(ABC):
     @abstractmethod
     def display_name(cls, config: dict, task: str) -> str:
         """The model's name in leaderboards, e.g. ``CogVideoX-5b-I2V``."""
+
+    @classmethod
+    def aspect(cls, config: dict) -> tuple[int, int] | None:
+        """The (width, height) whose aspect the model is made for, which picks VBench-I2V's image crops;
+        by default the expected size. Models that size each video by its image override it."""
+        expected = cls.expected_video(config)
+        return None if expected.width is None or expected.height is None else (expected.width, expected.height)
 
     @classmethod
     def random_weights(cls, config: dict) -> bool:

@@ -75,7 +75,9 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
     bench = get_benchmark(benchmark)
     header = [{"label": "#", "type": "number", "title": "rank among comparable rows"},
               {"label": "model", "type": "text", "title": ""},
-              {"label": "Total", "type": "number", "title": "Total (%)"}]
+              {"label": "Total", "type": "number", "title": "Total (%)"},
+              {"label": "published", "type": "number",
+               "title": "the published Total of the same model, and this run's Total minus it"}]
     header += [{"label": GROUP_TITLES[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
     header += [{"label": dimension_label(d), "type": "number", "title": f"{d}, raw (%)"} for d in bench.dimensions]
     header += [{"label": "videos scored", "type": "number", "title": "n_scored / n_expected over all dimensions"},
@@ -85,7 +87,7 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
     for _, row in table.iterrows():
         derived = {part.split(":")[0]: part for part in str(row["derived"] or "").split("; ") if part}
         cells = [_cell(row["rank"], escape("" if row["rank"] is pd.NA else str(row["rank"]))), _model_cell(row, drilldown),
-                 _cell(row["total"])]
+                 _cell(row["total"]), _published_cell(row)]
         cells += [_cell(row[g], css="derived" if g in derived else "", title=derived.get(g, "")) for g in bench.groups]
         cells += [_cell(row[d], title=f"normalised {_number(row[f'{d}_normalised'])}") for d in bench.dimensions]
         scored = "" if math.isnan(row["n_scored"]) else f"{int(row['n_scored'])}/{int(row['n_expected'])}"
@@ -106,6 +108,17 @@ def leaderboard_page(table: pd.DataFrame, benchmark: str, runs: list[RunResults]
         plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
         provenance=[_provenance(r) for r in runs], banner=BANNER if any(r.random_weights for r in runs) else "",
         style=(TEMPLATES / "style.css").read_text(), script=Markup((TEMPLATES / "sortable.js").read_text()))
+
+
+def _published_cell(row) -> dict:
+    """For a measured run of a model with a published row: that Total and the difference, side by side."""
+    from markupsafe import escape
+
+    if not _value(row["published_total"]):
+        return _cell(math.nan, "")
+    delta = row["vs_published"]
+    text = f"{_number(row['published_total'])}" + (f" ({delta:+.2f})" if _value(delta) else "")
+    return _cell(row["published_total"], escape(text), title=f"published as {row['published_as']}")
 
 
 def _data_uri(png: bytes) -> str:

@@ -26,7 +26,7 @@ def columns(benchmark: str) -> list[str]:
     bench = get_benchmark(benchmark)
     dims = list(bench.dimensions)
     return ["rank", "model", "kind", "status", "comparable", "formula", "older_formula", "suite", "total",
-            *bench.groups, *dims, *(f"{d}_normalised" for d in dims), "n_scored", "n_expected", "missing",
+            "published_as", "published_total", "vs_published", *bench.groups, *dims, *(f"{d}_normalised" for d in dims), "n_scored", "n_expected", "missing",
             "derived", "seconds_per_video", "gpu", "device", "settings", "fingerprint", "run", "date",
             "random_weights", "source", "source_url", "note"]
 
@@ -36,6 +36,7 @@ def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | N
     rows = [_measured(r, benchmark, label) for r, label in zip(runs, _settings_labels(runs))]
     rows += [_reported(row, benchmark) for _, row in load_baselines(benchmark, baselines_path).iterrows()]
     table = pd.DataFrame(rows, columns=columns(benchmark))
+    _pair_with_published(table)
     table["comparable"] = ((table["status"] == "complete") & (table["suite"] == STANDARD_SUITE[benchmark])
                            & ~table["older_formula"])
     ranked = table["comparable"] & table["total"].notna()
@@ -43,6 +44,17 @@ def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | N
     order = table.assign(_ranked=ranked).sort_values(["_ranked", "total", "kind", "model"],
                                                      ascending=[False, False, True, True], na_position="last")
     return order.drop(columns="_ranked").reset_index(drop=True).astype({"rank": "Int64"})
+
+
+def _pair_with_published(table: pd.DataFrame) -> None:
+    """A measured run of a model that has a published row gets that row's Total beside its own, and the
+    difference (measured minus published): the same model, generated and scored here, against its figure."""
+    reported = table[table["kind"] == "reported"].set_index("model")["total"]
+    for i, row in table[table["kind"] == "measured"].iterrows():
+        name = row["published_as"]
+        if isinstance(name, str) and name in reported.index:
+            table.at[i, "published_total"] = reported[name]
+            table.at[i, "vs_published"] = row["total"] - reported[name]
 
 
 def _pct(value: float | None) -> float:
@@ -53,6 +65,7 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
     data, bench = run.data, get_benchmark(benchmark)
     dims = data["dimensions"]
     row = {"model": data["model"], "kind": "measured", "status": data["status"], "formula": data["formula"],
+           "published_as": data["model_info"]["published_as"],
            "older_formula": data["formula"] != bench.formula, "suite": data["suite"],
            "total": _pct(data["total"]["value"]), "settings": settings, "fingerprint": data["fingerprint"],
            "run": str(run.run_dir), "date": data.get("date"), "random_weights": run.random_weights,
@@ -91,6 +104,7 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
 def _reported(baseline: pd.Series, benchmark: str) -> dict:
     bench = get_benchmark(benchmark)
     row = {"model": baseline["model"], "kind": "reported", "formula": baseline["formula"],
+           "published_as": baseline["model"],
            "older_formula": baseline["formula"] != bench.formula, "suite": STANDARD_SUITE[benchmark],
            "total": baseline["total"], "source": baseline["source"], "source_url": baseline["source_url"],
            "note": baseline["note"], "random_weights": False, "n_scored": math.nan, "n_expected": math.nan}
