@@ -167,6 +167,9 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     filtered = [d for d in dims if applies(plan.suite.task, d)]
     config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), generator_cfg)
     waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
+    if config["fps"] is None:
+        print(f"score: generator {plan.generator.name} fixes no fps, so the videos' container fps is not checked "
+              "(VBench's dynamic_degree reads it); set generator.expect_fps to check it")
     n_chunks = max(1, int(cfg.scoring.chunks))
     launched, failures = 0, []
     for wave in waves:
