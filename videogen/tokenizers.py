@@ -89,6 +89,8 @@ def write_t5_tokenizer(folder: Path, corpus: list[str], *, vocab_size: int = 256
     )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spiece.model").write_bytes(model.getvalue())
-    tok = T5TokenizerFast(vocab_file=str(folder / "spiece.model"), extra_ids=extra_ids)
+    # add_prefix_space: SentencePiece's dummy prefix ("The" -> "▁", "T", "he"), as the real T5/UMT5
+    # tokenizer.json files do; without it the converted fast tokenizer drops the first "▁".
+    tok = T5TokenizerFast(vocab_file=str(folder / "spiece.model"), extra_ids=extra_ids, add_prefix_space=True)
     tok.save_pretrained(folder)
     return tok
