@@ -1,0 +1,1 @@
+"""Builders of the tiny random-weight checkpoints, one module per built-in model."""
