@@ -41,7 +41,8 @@ def run(cfg: DictConfig) -> Path:
     generator_cfg = OmegaConf.to_container(cfg.generator, resolve=True)
     suite_options = OmegaConf.to_container(cfg.suite, resolve=True)
     name = suite_options.pop("name")
-    if name == "vbench_i2v" and not suite_options.get("ratio") and generator_cfg.get("width") and generator_cfg.get("height"):
+    sized = generator_cfg.get("width") and generator_cfg.get("height")  # None: each video sized from its image
+    if name == "vbench_i2v" and not suite_options.get("ratio") and sized:
         from eval.suites.vbench_i2v import ratio_for
 
         suite_options["ratio"] = ratio_for(generator_cfg["width"], generator_cfg["height"])

@@ -72,7 +72,8 @@ SUFFIX_TOKENS = 5
 # token_replace: every 4th image token goes to the transformer (inference.py:265; diffusers :836).
 IMAGE_EMBED_INTERLEAVE = 4
 
-# --i2v-resolution -> bucket_hw_base_size (inference.py:805-812); buckets step by 32 px (:817), aspect <= 4 (data_utils.py:64).
+# --i2v-resolution -> bucket_hw_base_size (inference.py:805-812); buckets step by 32 px (:817) and have sides at
+# most 4x apart (data_utils.py:64).
 RESOLUTIONS = {"720p": 960, "540p": 720, "360p": 480}
 BUCKET_STEP = 32
 BUCKET_MAX_RATIO = 4.0
@@ -85,11 +86,6 @@ def prompt_template(image_emb_len: int = IMAGE_EMB_LEN) -> dict:
     (576 for the real one; the tiny checkpoint's is smaller). Every other number is the official template's."""
     return {"template": TEMPLATE, "crop_start": CROP_START, "image_emb_start": IMAGE_EMB_START,
             "image_emb_end": IMAGE_EMB_START + image_emb_len, "image_emb_len": image_emb_len}
-
-
-def bucket_base(resolution: str | int) -> int:
-    """``720p``/``540p``/``360p`` -> the official bucket base side; an int is a base side itself (small runs)."""
-    return RESOLUTIONS[resolution] if isinstance(resolution, str) else int(resolution)
 
 
 def buckets(base: int) -> list[tuple[int, int]]:
@@ -108,11 +104,11 @@ def buckets(base: int) -> list[tuple[int, int]]:
     return out
 
 
-def bucket_size(image_width: int, image_height: int, resolution: str | int = "720p") -> tuple[int, int]:
+def bucket_size(image_width: int, image_height: int, base: int = RESOLUTIONS["720p"]) -> tuple[int, int]:
     """(width, height) of the video for a reference image of that size, as ``get_closest_ratio`` picks it
-    (data_utils.py:37): among buckets whose h/w (rounded to 5 places) is <= the image's for a portrait or
-    square image, or > it for a landscape one, the closest; the first on a tie."""
-    sizes = buckets(bucket_base(resolution))
+    (data_utils.py:37) from the buckets of ``base``: among buckets whose h/w (rounded to 5 places) is <= the
+    image's for a portrait or square image, or > it for a landscape one, the closest; the first on a tie."""
+    sizes = buckets(base)
     aspect = image_height / image_width
     diffs = [round(h / w, 5) - aspect for h, w in sizes]
     allowed = [i for i, d in enumerate(diffs) if (d <= 0 if aspect >= 1 else d > 0)]
@@ -129,7 +125,8 @@ class HunyuanVideoI2VSettings(VideoSettings):
 
     height: int | None = None  # None: per image, from the bucket (official); both set: a fixed size instead
     width: int | None = None
-    resolution: str | int = "720p"  # --i2v-resolution (720p, 540p, 360p) or a bucket base side in px (tiny runs)
+    resolution: str = "720p"  # --i2v-resolution: 720p, 540p or 360p (bucket base 960, 720, 480 px)
+    bucket_base: int | None = None  # a bucket base side in px instead of the resolution's (small test runs)
     num_frames: int = 129  # --video-length 129
     fps: int = 24  # sample_image2video.py saves fps=24
     num_inference_steps: int = 50  # --infer-steps 50
@@ -147,10 +144,13 @@ class HunyuanVideoI2VSettings(VideoSettings):
         problems = super().problems()
         if (self.height is None) != (self.width is None):
             problems.append("set both height and width (a fixed size) or neither (the official per-image bucket)")
-        r = self.resolution
-        if isinstance(r, bool) or not (r in RESOLUTIONS or (isinstance(r, int) and r > 0 and r % BUCKET_STEP == 0)):
-            problems.append(f"resolution={r!r} must be one of {', '.join(RESOLUTIONS)} (the official buckets) or a "
-                            f"bucket base side in pixels, a positive multiple of {BUCKET_STEP}")
+        if self.resolution not in RESOLUTIONS:
+            problems.append(f"resolution={self.resolution!r} must be one of {', '.join(RESOLUTIONS)} (the official "
+                            "bucket families)")
+        b = self.bucket_base
+        if b is not None and (isinstance(b, bool) or not isinstance(b, int) or b <= 0 or b % BUCKET_STEP):
+            problems.append(f"bucket_base={b!r} must be null (the resolution's) or a positive multiple of "
+                            f"{BUCKET_STEP} px")
         if self.true_cfg_scale < 1:
             problems.append(f"true_cfg_scale={self.true_cfg_scale} must be >= 1 (1 = off, the official recipe)")
         if self.true_cfg_scale > 1 and not self.negative_prompt:
@@ -163,6 +163,11 @@ class HunyuanVideoI2VSettings(VideoSettings):
         if self.image_emb_len < 1:
             problems.append(f"image_emb_len={self.image_emb_len} must be >= 1 (576 for the real text encoder)")
         return problems
+
+    @property
+    def base(self) -> int:
+        """The bucket base side in px: ``bucket_base`` if set, else the official one for ``resolution``."""
+        return self.bucket_base or RESOLUTIONS[self.resolution]
 
     @property
     def prompt_template(self) -> dict:
@@ -281,7 +286,7 @@ class HunyuanVideoI2V(DiffusersVideoModel):
         s = self.s
         if s.width is not None:
             return ConditioningImage(original, load_conditioning_image(path, s.width, s.height))
-        width, height = bucket_size(*original.size, s.resolution)
+        width, height = bucket_size(*original.size, s.base)
         return ConditioningImage(original, official_frame(original, width, height))
 
     def call_kwargs(self, prompt: str, image: ConditioningImage) -> dict:
