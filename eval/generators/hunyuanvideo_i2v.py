@@ -13,7 +13,7 @@ Sources (read at these commits):
   5..581, ``NEGATIVE_PROMPT_I2V`` :73); ``hyvideo/inference.py:805-861`` (the 720p bucket and the reference
   image transform), ``:265`` (image_embed_interleave 4 for token_replace), ``:787`` (no negative prompt at
   cfg 1); ``sample_image2video.py:61`` (videos saved at 24 fps).
-- diffusers v0.39.0 (cc92165331e1b20afc1a47e03f63e8f3a930f8cc), ``pipelines/hunyuan_video/
+- diffusers v0.39.0 (commit a3608b512ed7248499a44c61d954965ed9bdae4d, the pinned release), ``pipelines/hunyuan_video/
   pipeline_hunyuan_video_image2video.py``: ``DEFAULT_PROMPT_TEMPLATE`` (:84, the same template), the image-token
   expansion and crop (:329-402), the stability-mode start latents ``0.999 * noise + 0.001 * image`` (:593,
   always on: the official ``--i2v-stability``, ``pipeline_hunyuan_video.py:597-605``), embedded guidance x1000
@@ -130,7 +130,7 @@ class HunyuanVideoI2VSettings(VideoSettings):
     num_frames: int = 129  # --video-length 129
     fps: int = 24  # sample_image2video.py saves fps=24
     num_inference_steps: int = 50  # --infer-steps 50
-    guidance_scale: float = 6.0  # --embedded-cfg-scale 6.0 (embedded guidance, CFG-distilled)
+    guidance_scale: float = 6.0  # --embedded-cfg-scale 6.0 (the transformer's guidance embedding)
     true_cfg_scale: float = 1.0  # --cfg-scale 1.0: no true CFG
     negative_prompt: str = NEGATIVE_PROMPT_I2V  # the official default, used only with true_cfg_scale > 1
     flow_shift: float = 7.0  # --flow-shift 7.0 with --i2v-stability
