@@ -33,10 +33,10 @@ def bare(samples: int, out: Path) -> float:
 
     from eval.plan import unit_seed
     from eval.suites import load_suite
-    from skyreels.image import load_conditioning_image
+    from videogen.image import load_conditioning_image
     from skyreels.recipe import DEFAULT_NEGATIVE_PROMPT, PROMPT_TEMPLATE
     from skyreels.tiny import ensure_tiny_checkpoint
-    from skyreels.video import write_mp4
+    from videogen.mp4 import write_mp4
 
     start = time.perf_counter()
     root = ensure_tiny_checkpoint()

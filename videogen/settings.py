@@ -26,6 +26,9 @@ class VideoSettings(SpeedKnobs):
     # Frames are ``temporal_step * k + 1`` (the VAE compresses time by it) and sizes multiples of ``size_step``.
     temporal_step = 4
     size_step = 16
+    # True where ``height`` and ``width`` may be None: each video's size is then decided from its conditioning
+    # image (e.g. an aspect-ratio bucket), and the model computes it per video.
+    size_from_image = False
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -37,6 +40,11 @@ class VideoSettings(SpeedKnobs):
         problems = []
         for name in ("height", "width"):
             value, step = getattr(self, name), self.size_step
+            if value is None:
+                if not self.size_from_image:
+                    problems.append(f"{name} must be set (a positive multiple of {step}); this model has no "
+                                    "per-image size")
+                continue
             if value <= 0 or value % step:
                 problems.append(f"{name}={value} must be a positive multiple of {step}; "
                                 f"try {max(step, round(value / step) * step)}")
