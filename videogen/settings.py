@@ -37,6 +37,8 @@ class VideoSettings(SpeedKnobs):
         problems = []
         for name in ("height", "width"):
             value, step = getattr(self, name), self.size_step
+            if value is None:  # decided per video (e.g. from the conditioning image's aspect)
+                continue
             if value <= 0 or value % step:
                 problems.append(f"{name}={value} must be a positive multiple of {step}; "
                                 f"try {max(step, round(value / step) * step)}")
