@@ -274,6 +274,9 @@ def test_i2v_image_is_resized_whole_not_cropped(i2v, tmp_path):
     assert ours.size == wan_i2v_size(301, 100, I2V["max_area"]) == (80, 16)
     whole = Image.fromarray(arr).resize(ours.size, Image.Resampling.BICUBIC)
     assert np.array_equal(np.asarray(ours), np.asarray(whole))
+    Image.new("RGB", (1000, 10)).save(tmp_path / "sliver.png")
+    with pytest.raises(SettingsError, match="too narrow for max_area=2304: its video would be 480x0"):
+        i2v.load_image(str(tmp_path / "sliver.png"))
     kwargs = i2v.call_kwargs("p", ours)
     assert (kwargs["width"], kwargs["height"], kwargs["negative_prompt"]) == (80, 16, I2V_NEGATIVE_PROMPT)
 

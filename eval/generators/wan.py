@@ -96,6 +96,8 @@ class WanSettings(VideoSettings):
     max_sequence_length: int = 512
     flow_shift: float = 3.0
     vae_dtype: str = "float32"
+    # {setting: pipeline component} for the components the recipe runs in their own dtype.
+    COMPONENT_DTYPES: ClassVar[dict[str, str]] = {"vae_dtype": "vae"}
 
     def problems(self) -> list[str]:
         problems = super().problems()
@@ -104,13 +106,8 @@ class WanSettings(VideoSettings):
         if self.max_sequence_length < 1:
             problems.append(f"max_sequence_length={self.max_sequence_length} must be >= 1 (Wan: 512)")
         problems += [f"{name}={getattr(self, name)!r} is not one of {', '.join(DTYPES)}"
-                     for name in self.component_dtype_settings() if getattr(self, name) not in DTYPES]
+                     for name in self.COMPONENT_DTYPES if getattr(self, name) not in DTYPES]
         return problems
-
-    @classmethod
-    def component_dtype_settings(cls) -> dict[str, str]:
-        """``{setting: pipeline component}`` for the components the recipe runs in their own dtype."""
-        return {"vae_dtype": "vae"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +134,7 @@ class WanI2VSettings(WanSettings):
     negative_prompt: str = I2V_NEGATIVE_PROMPT
     flow_shift: float = 5.0
     image_encoder_dtype: str = "float32"
+    COMPONENT_DTYPES: ClassVar[dict[str, str]] = {"vae_dtype": "vae", "image_encoder_dtype": "image_encoder"}
 
     def problems(self) -> list[str]:
         problems = super().problems()
@@ -155,10 +153,6 @@ class WanI2VSettings(WanSettings):
                             "tokens as the text and the rest as the image); set it to 512")
         return problems
 
-    @classmethod
-    def component_dtype_settings(cls) -> dict[str, str]:
-        return {**super().component_dtype_settings(), "image_encoder_dtype": "image_encoder"}
-
 
 class _Wan(DiffusersVideoModel):
     """What the two Wan2.1 adapters share: the UniPC scheduler with the recipe's shift, the component dtypes
@@ -170,7 +164,7 @@ class _Wan(DiffusersVideoModel):
         from videogen.device import torch_dtype
 
         return {"default": self.dtype, **{component: torch_dtype(getattr(self.s, name), self.device)
-                                          for name, component in self.s.component_dtype_settings().items()}}
+                                          for name, component in self.s.COMPONENT_DTYPES.items()}}
 
     def configure(self, pipe) -> None:
         from diffusers import UniPCMultistepScheduler
