@@ -107,11 +107,17 @@ class DiffusersVideoModel(Generator):
             raise SettingsError("; ".join(problems))
         self.dtype = torch_dtype(self.s.dtype, self.device)
         self.weights = self.find_weights(config)
-        self.pipe = getattr(diffusers, self.pipeline_class).from_pretrained(self.weights.path, torch_dtype=self.dtype)
+        self.pipe = getattr(diffusers, self.pipeline_class).from_pretrained(self.weights.path,
+                                                                            torch_dtype=self.torch_dtypes())
         self.configure(self.pipe)
         apply_knobs(self.pipe.transformer, self.s, self.dtype)
         self.pipe.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
+
+    def torch_dtypes(self):
+        """``from_pretrained``'s ``torch_dtype``: the run's dtype, or ``{"default": dtype, component: dtype}``
+        where the recipe runs a component in another one (e.g. a VAE in float32)."""
+        return self.dtype
 
     def configure(self, pipe) -> None:
         """Set the recipe's scheduler and check that the weights can run these settings (``SettingsError``)."""
