@@ -90,7 +90,7 @@ class Generator(ABC):
     def check_task(cls, task: str) -> None:
         if task not in cls.tasks:
             raise TaskMismatch(f"it makes {' and '.join(t.upper() for t in cls.tasks)} videos, not {task.upper()}; "
-                             f"use a {'text' if task == 't2v' else 'image'}-to-video generator for this suite")
+                             f"use {'a text' if task == 't2v' else 'an image'}-to-video generator for this suite")
 
     @classmethod
     def resolve(cls, config: dict, task: str, launcher: dict) -> dict:
