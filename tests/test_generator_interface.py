@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
 import pytest
 
 from eval.errors import HarnessError
@@ -113,3 +115,17 @@ def test_the_adapter_declares_its_execution_keys():
         {"name": "skyreels", "num_inference_steps": 4}
     spec = GeneratorSpec.from_config(config, ("device",))
     assert spec.config["offline"] is True
+
+
+def test_the_generation_packages_know_nothing_of_the_harness():
+    """``videogen/`` and ``skyreels/`` sit below ``eval/``: neither imports it (suites, shards, VBench)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in [*(root / "videogen").rglob("*.py"), *(root / "skyreels").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in ("eval", "vbench")]
+    assert offenders == []

@@ -37,7 +37,7 @@ def generator_config(name: str = "hunyuanvideo_i2v_tiny", **overrides) -> dict:
 
 @pytest.fixture(scope="module")
 def tiny(skyreels_cache) -> Path:
-    from videogen.builders.hunyuanvideo_i2v import ensure_tiny
+    from eval.generators.hunyuanvideo_i2v import tiny as ensure_tiny
 
     return ensure_tiny()[0]
 
@@ -181,9 +181,10 @@ def test_tiny_layout_is_the_hub_repos(tiny):
 
 
 def test_tiny_build_is_deterministic(tiny, tmp_path):
+    from eval.generators.hunyuanvideo_i2v import IMAGE_TOKEN, TEMPLATE, TEMPLATE_SPECIAL_TOKENS
     from videogen.builders.hunyuanvideo_i2v import build
 
-    build(tmp_path / "again")
+    build(tmp_path / "again", TEMPLATE, TEMPLATE_SPECIAL_TOKENS, IMAGE_TOKEN)
     files = sorted(p.relative_to(tiny) for p in tiny.rglob("*") if p.is_file() and p.name != ".complete")
     assert len(files) > 15
     for rel in files:

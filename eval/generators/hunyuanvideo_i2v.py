@@ -257,7 +257,7 @@ class HunyuanVideoI2V(DiffusersVideoModel):
         "tokenizer_2/tokenizer_config.json", "image_processor/preprocessor_config.json"))
     title = "HunyuanVideo-I2V"
     baseline = "HunyuanVideo-I2V"  # reports/baselines/vbench_i2v.csv
-    tiny_builder: ClassVar[str] = "videogen.builders.hunyuanvideo_i2v:ensure_tiny"
+    tiny_builder: ClassVar[str] = "eval.generators.hunyuanvideo_i2v:tiny"
 
     def configure(self, pipe) -> None:
         from diffusers import FlowMatchEulerDiscreteScheduler
@@ -319,3 +319,10 @@ class HunyuanVideoI2V(DiffusersVideoModel):
 
 __all__ = ["HunyuanVideoI2V", "HunyuanVideoI2VSettings", "bucket_size", "buckets", "check_template",
            "prompt_template", "TemplateMismatchError"]
+
+
+def tiny():
+    """The tiny checkpoint, its tokenizer trained on the official template."""
+    from videogen.builders.hunyuanvideo_i2v import ensure_tiny
+
+    return ensure_tiny(TEMPLATE, TEMPLATE_SPECIAL_TOKENS, IMAGE_TOKEN)

@@ -48,12 +48,15 @@ def default_root() -> Path:
     return tiny_root(f"tiny-hunyuanvideo-i2v-v{TINY_VERSION}")
 
 
-def ensure_tiny(root: str | os.PathLike | None = None) -> tuple[Path, str]:
-    """The tiny checkpoint's folder (built on first use) and its version label."""
-    return ensure_built(root if root is not None else default_root(), build), f"tiny-v{TINY_VERSION}"
+def ensure_tiny(template: str, special_tokens: tuple[str, ...], image_token: str,
+                root: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The tiny checkpoint's folder (built on first use) and its version label; its Llama tokenizer is trained
+    on the official prompt ``template`` (with ``special_tokens`` and the ``image_token``), which the recipe owns."""
+    return (ensure_built(root if root is not None else default_root(),
+                         lambda tmp: build(tmp, template, special_tokens, image_token)), f"tiny-v{TINY_VERSION}")
 
 
-def build(root: Path) -> None:
+def build(root: Path, template: str, special_tokens: tuple[str, ...], image_token: str) -> None:
     """Write every component into ``root`` (empty or absent)."""
     import torch
     from diffusers import (AutoencoderKLHunyuanVideo, FlowMatchEulerDiscreteScheduler,
@@ -61,10 +64,8 @@ def build(root: Path) -> None:
     from transformers import (CLIPImageProcessor, CLIPTextConfig, CLIPTextModel, CLIPVisionConfig, LlamaConfig,
                               LlavaConfig, LlavaForConditionalGeneration)
 
-    from eval.generators.hunyuanvideo_i2v import IMAGE_TOKEN, TEMPLATE, TEMPLATE_SPECIAL_TOKENS
-
     root = Path(root)
-    tokenizer = write_llama_tokenizer(root / "tokenizer", [TEMPLATE.replace("{}", "")], TEMPLATE_SPECIAL_TOKENS)
+    tokenizer = write_llama_tokenizer(root / "tokenizer", [template.replace("{}", "")], special_tokens)
     tokenizer_2 = write_clip_tokenizer(root / "tokenizer_2", CLIP_WORDS)
 
     torch.manual_seed(0)
@@ -77,7 +78,7 @@ def build(root: Path) -> None:
             num_attention_heads=2, num_key_value_heads=2, head_dim=8, max_position_embeddings=512,
             bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id),
-        image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN), pad_token_id=tokenizer.pad_token_id,
+        image_token_index=tokenizer.convert_tokens_to_ids(image_token), pad_token_id=tokenizer.pad_token_id,
         image_seq_length=IMAGE_EMB_LEN, projector_hidden_act="gelu", vision_feature_layer=-2,
         vision_feature_select_strategy="default",
     ))
