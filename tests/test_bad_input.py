@@ -155,3 +155,22 @@ def test_vbench_i2v_without_vbench_weights_stops_before_generating(tmp_path, mon
     assert f"missing {tmp_path}/vbench/clip_model/ViT-L-14.pt" in result.stderr
     assert "python -m eval.scoring.weights fetch" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("generator, repo", [
+    ("cogvideox_i2v", "THUDM/CogVideoX-5b-I2V"),
+    ("wan_i2v_720p", "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers"),
+    ("wan_i2v_480p", "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"),
+    ("hunyuanvideo_i2v", "hunyuanvideo-community/HunyuanVideo-I2V"),
+])
+def test_each_real_i2v_model_without_weights_stops_before_any_work(generator, repo, tmp_path, monkeypatch,
+                                                                    vbench_i2v_data):
+    """``+suite=vbench_i2v generator=<model>`` offline without the weights: the repo and its download named."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, f"generator={generator}", f"run.root={tmp_path}/runs",
+                     "run.stages=[generate]")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{repo} is not in the Hugging Face cache" in result.stderr
+    assert f"huggingface-cli download {repo}" in result.stderr
+    assert not (tmp_path / "runs").exists()
