@@ -39,7 +39,7 @@ def main() -> None:
         run_dir = run_inprocess("+suite=smoke", f"suite.samples={args.samples}", f"run.root={tmp}",
                                 "run.stages=[generate]")
         dims = f"scoring.dimensions=[{','.join(dimensions)}]"
-        prepare_scoring(scoring, dimensions, {})  # builds the fixtures outside the timing
+        prepare_scoring(scoring, dimensions)  # builds the fixtures outside the timing
         start = time.perf_counter()
         run_inprocess("+suite=smoke", f"suite.samples={args.samples}", f"run.dir={run_dir}",
                       "run.stages=[score,aggregate]", dims)

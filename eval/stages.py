@@ -165,7 +165,10 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
 
     dims = scoring_dimensions(cfg, plan)
     filtered = [d for d in dims if applies(plan.suite.task, d)]
-    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), generator_cfg)
+    from eval.generators import generator_class
+
+    fps = generator_class(plan.generator.name).expected_video(generator_cfg).fps
+    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), fps)
     waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
     if config["fps"] is None:
         print(f"score: generator {plan.generator.name} fixes no fps, so the videos' container fps is not checked "
@@ -261,7 +264,7 @@ def aggregate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: d
     from eval.scoring.setup import prepare_scoring
 
     dims = scoring_dimensions(cfg, plan, quiet=True)
-    config, scorers = prepare_scoring(cfg.scoring, dims, generator_cfg, check=False)
+    config, scorers = prepare_scoring(cfg.scoring, dims, check=False)
     results = build_results(run_dir, plan, dims, scorers, n_resamples=int(cfg.scoring.bootstrap_resamples),
                             seed=int(cfg.scoring.seed), provenance=provenance(run_dir, config["provenance"]),
                             model=cfg.run.get("label"))

@@ -40,7 +40,7 @@ def test_camera_motion_values_equal_vbench_evaluate(scored, tmp_path):
     from eval.scoring.setup import prepare_scoring
 
     run_dir, _ = scored
-    prepare_scoring(compose("+suite=smoke").scoring, ["camera_motion"], {}, check=False)  # the scoring env
+    prepare_scoring(compose("+suite=smoke").scoring, ["camera_motion"], check=False)  # the scoring env
     results = official(run_dir, tmp_path / "official", ["camera_motion"])
     ours, theirs = per_video(run_dir, results)
     assert len(theirs) == 2 and ours == theirs

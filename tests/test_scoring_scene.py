@@ -78,10 +78,10 @@ def test_prepare_scoring_gives_the_fixture_hf_home_to_workers_only_with_fixtures
 
     monkeypatch.delenv(weights.VBENCH_HF_HOME)
     monkeypatch.delenv("HF_HOME", raising=False)
-    config, _ = prepare_scoring({"fixtures": True}, ["scene"], {})  # preflight included: bert found
+    config, _ = prepare_scoring({"fixtures": True}, ["scene"])  # preflight included: bert found
     assert config["env"][weights.VBENCH_HF_HOME] == os.environ[weights.VBENCH_HF_HOME] == str(offline / "hf")
     assert "HF_HOME" not in config["env"] and "HF_HOME" not in os.environ  # generators keep their own cache
-    config, _ = prepare_scoring({"fixtures": False, "vbench_cache_dir": str(offline / "vbench")}, ["scene"], {},
+    config, _ = prepare_scoring({"fixtures": False, "vbench_cache_dir": str(offline / "vbench")}, ["scene"],
                                 check=False)
     assert weights.VBENCH_HF_HOME not in config["env"] and weights.VBENCH_HF_HOME not in os.environ
 

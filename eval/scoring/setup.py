@@ -89,8 +89,10 @@ def file_digest(file, roots) -> str:
     return _sha256(path, stat.st_size, stat.st_mtime_ns)
 
 
-def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, check: bool = True) -> tuple[dict, dict]:
-    """Returns (the workers' config, {dimension: scorer id}). Raises naming every missing file or module."""
+def prepare_scoring(scoring, dimensions: list[str], fps: float | None = None, *,
+                    check: bool = True) -> tuple[dict, dict]:
+    """Returns (the workers' config, {dimension: scorer id}); ``fps`` is the container fps every video must have
+    (``Generator.expected_video``; None: not checked). Raises naming every missing file or module."""
     from eval.scoring.fixtures import fixture_hf_home
     from eval.scoring.weights import VBENCH_HF_HOME, Roots, preflight, required_files
 
@@ -114,8 +116,6 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots, hf_home=hf_home)
-    from eval.generators import generator_class
-
     scorers, weights, codes = {}, {}, {}
     for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):
         files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
@@ -125,7 +125,7 @@ def prepare_scoring(scoring, dimensions: list[str], generator_cfg: dict, *, chec
         scorers[dim] = sha256_hex(canonical_json([_code_key(codes[dim]), PREPROCESSING, files]))[:16]
     config = {
         "device": scoring.get("device"),
-        "fps": generator_class(generator_cfg["name"]).expected_video(generator_cfg).fps,
+        "fps": fps,
         "env": env,
         "scorers": scorers,
         "code": codes,
