@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videogen.device import resolve_device, torch_dtype
-from videogen.knobs import apply_knobs, check_knobs
+from videogen.knobs import apply_knobs, check_knobs, reset_cache
 
 from .recipe import PROMPT_TEMPLATE, GenerationSettings, SettingsError
 from .weights import DEFAULT_BASE, DEFAULT_TRANSFORMERS, ResolvedWeights, resolve_base, resolve_transformer
@@ -103,6 +103,7 @@ class SkyReelsGenerator:
         s, pipe = self.settings, self.pipe
         if (self.spec.task == "i2v") != (image is not None):
             raise SettingsError(f"task={self.spec.task} {'needs' if image is None else 'takes no'} --image")
+        reset_cache(pipe.transformer)
         cuda = pipe._execution_device.type == "cuda"
         if cuda:
             torch.cuda.reset_peak_memory_stats()

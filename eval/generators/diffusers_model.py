@@ -33,23 +33,42 @@ class DiffusersVideoModel(Generator):
     title: ClassVar[str]  # the display name
     baseline: ClassVar[str | None] = None  # the name of its published row, if it has one
     tiny_builder: ClassVar[str]  # "module:function" -> (folder, version label) of the tiny checkpoint
+    # The diffusers class of its transformer, for the speed-knob checks (default: the pipeline's, from
+    # videogen.knobs.PIPELINE_TRANSFORMERS).
+    transformer_class: ClassVar[str | None] = None
 
     # -- torch-free ------------------------------------------------------------------------------------------
     @classmethod
     def settings(cls, config: dict) -> VideoSettings:
-        """The recipe with ``config``'s values; unknown keys are refused, naming the known ones."""
+        """The recipe with ``config``'s values; unknown keys, and speed knobs the model cannot take, are refused."""
+        from videogen.device import SettingsError
+        from videogen.knobs import PIPELINE_TRANSFORMERS, architecture_problems
+
         names = {f.name for f in fields(cls.Settings)}
         unknown = set(config) - names - KNOWN
         if unknown:
             raise ValueError(f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
                              f"{', '.join(sorted(names | set(WEIGHT_KEYS)))}")
-        return cls.Settings(**{k: v for k, v in config.items() if k in names})
+        s = cls.Settings(**{k: v for k, v in config.items() if k in names})
+        problems = architecture_problems(s, cls.transformer_class or PIPELINE_TRANSFORMERS.get(cls.pipeline_class))
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return s
 
     @classmethod
     def resolve(cls, config: dict, task: str, launcher: dict) -> dict:
+        """The planned device type and dtype made explicit; knobs the planned device cannot run are refused, and
+        a cache threshold without a cache is left out of the fingerprint (``videogen.knobs.fingerprinted``)."""
+        from videogen.device import SettingsError
+        from videogen.knobs import check_knobs, fingerprinted
+
         cls.check_task(task)
-        cls.settings(config)
-        return resolve_device_dtype(config, launcher)
+        s = cls.settings(config)
+        resolved = resolve_device_dtype(config, launcher)
+        problems = check_knobs(s, resolved["device_type"])
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return fingerprinted(resolved)
 
     @classmethod
     def preflight(cls, config: dict, task: str) -> None:
@@ -140,8 +159,10 @@ class DiffusersVideoModel(Generator):
         import numpy as np
         import torch
 
+        from videogen.knobs import reset_cache
         from videogen.mp4 import write_mp4
 
+        reset_cache(self.pipe.transformer)
         cuda = self.device.type == "cuda"
         if cuda:
             torch.cuda.reset_peak_memory_stats()

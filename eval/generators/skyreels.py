@@ -6,11 +6,13 @@ from pathlib import Path
 
 from eval.generators.base import (ExpectedVideo, Generator, Provenance, VideoFacts, check_planned_device,
                                   resolve_device_dtype)
-from skyreels.recipe import GenerationSettings
+from skyreels.recipe import GenerationSettings, SettingsError
+from videogen.knobs import architecture_problems, check_knobs, fingerprinted
 
 SETTINGS = {f.name for f in fields(GenerationSettings)}
 WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
 TINY = "tiny"
+TRANSFORMER_CLASS = "HunyuanVideoTransformer3DModel"  # for the speed-knob checks (videogen.knobs)
 
 
 def split_config(config: dict, task: str):
@@ -23,7 +25,11 @@ def split_config(config: dict, task: str):
                          f"{', '.join(sorted(SETTINGS | set(WEIGHTS)))}")
     spec = ModelSpec(task=task, device=config.get("device", "auto"),
                      **{k: config[k] for k in WEIGHTS if config.get(k) is not None})
-    return spec, GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
+    settings = GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
+    problems = architecture_problems(settings, TRANSFORMER_CLASS)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return spec, settings
 
 
 class SkyReelsAdapter(Generator):
@@ -32,10 +38,15 @@ class SkyReelsAdapter(Generator):
     @classmethod
     def resolve(cls, config: dict, task: str, launcher: dict) -> dict:
         """The planned device type (``eval.device``) and the dtype it gives ``dtype=auto`` made explicit;
-        settings are checked first (torch-free)."""
+        settings are checked first (torch-free), speed knobs against the planned device too, and a cache threshold
+        without a cache is left out of the fingerprint."""
         cls.check_task(task)
-        split_config(config, task)
-        return resolve_device_dtype(config, launcher)
+        _, settings = split_config(config, task)
+        resolved = resolve_device_dtype(config, launcher)
+        problems = check_knobs(settings, resolved["device_type"])
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return fingerprinted(resolved)
 
     @classmethod
     def preflight(cls, config: dict, task: str) -> None:
