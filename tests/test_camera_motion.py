@@ -9,6 +9,8 @@ import shutil
 import pytest
 
 from conftest import CODE_ENV, HAVE_THIRD_PARTY
+from eval.generators.base import Provenance
+from eval.generators.skyreels import SkyReelsAdapter
 from harness import compose, run_cli, run_inprocess
 
 needs_code = pytest.mark.skipif(not HAVE_THIRD_PARTY, reason="../shared/third_party not found beside the checkout")
@@ -252,17 +254,22 @@ def test_submitit_ending_a_job_is_not_recorded_as_a_unit_failure(scored, tmp_pat
         ScoreShard(str(copy), "aesthetic_quality", 0, 1, "s", {"fps": 24, "env": {}})()
     assert not (copy / "scores").exists()
 
-    class Ending:
-        def describe(self):
-            return {}
-
-        generate = staticmethod(ended)
-
-        def close(self):
-            pass
-
     shutil.rmtree(copy / "manifests")
-    monkeypatch.setattr(eval.generators, "load_generator", lambda config, task: Ending())
+    monkeypatch.setattr(Ending, "generate", staticmethod(ended))
+    monkeypatch.setitem(eval.generators.REGISTRY, "skyreels", f"{__name__}:Ending")
     with pytest.raises(submitit.core.utils.UncompletedJobError):
         GenerateShard(str(copy), 0, 1)()
     assert not list(copy.glob("manifests/*.jsonl"))  # no unit recorded failed
+
+
+class Ending(SkyReelsAdapter):
+    """SkyReels' adapter without a model, whose ``generate`` a test sets."""
+
+    def __init__(self, config, task):
+        pass
+
+    def describe(self):
+        return Provenance()
+
+    def close(self):
+        pass
