@@ -174,7 +174,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
         print(f"score: generator {plan.generator.name} fixes no fps, so the videos' container fps is not checked "
               "(VBench's dynamic_degree reads it); set generator.expect_fps to check it")
     n_chunks = max(1, int(cfg.scoring.chunks))
-    launched, failures = 0, []
+    launched = 0
     for wave in waves:
         if launched and wave is filtered and not cfg.launcher.get("wait", True):
             print(f"score: {', '.join(filtered)} is scored on the videos the static filter keeps: rerun this "

@@ -28,6 +28,17 @@ def skyreels_cache(tmp_path_factory) -> Path:
     return cache
 
 
+@pytest.fixture
+def empty_hf_home(tmp_path, monkeypatch):
+    """An empty Hugging Face cache in offline mode: what a cluster node without the weights has."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import huggingface_hub.constants as c
+
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    return tmp_path / "hf"
+
+
 @pytest.fixture(scope="session")
 def tiny_root(skyreels_cache) -> Path:
     from skyreels.tiny import ensure_tiny_checkpoint

@@ -210,16 +210,6 @@ def test_unknown_setting_refused(tiny_config):
 
 
 # -- weights ------------------------------------------------------------------------------------------------
-@pytest.fixture
-def empty_hf_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    import huggingface_hub.constants as c
-
-    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
-    return tmp_path / "hf"
-
-
 def snapshot(hf_home: Path, tiny_root: Path, commit: str = "0123456789abcdef0123456789abcdef01234567") -> Path:
     repo = hf_home / "hub" / "models--THUDM--CogVideoX-5b-I2V"
     shutil.copytree(tiny_root, repo / "snapshots" / commit, ignore=shutil.ignore_patterns(".complete"))

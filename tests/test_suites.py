@@ -404,9 +404,9 @@ def test_fetch_without_gdown_prints_manual_steps(tmp_path, monkeypatch, capsys):
 
     assert fetch.main(["vbench_i2v", "--dest", str(tmp_path)]) == 1
 
-    assert fetched == [f"https://raw.githubusercontent.com/Vchitect/VBench/"
-                       f"45e79ec14e69a2187202c675d2dbce1a71843d53/vbench2_beta_i2v/"
-                       f"vbench2_i2v_full_info.json"]
+    assert fetched == ["https://raw.githubusercontent.com/Vchitect/VBench/"
+                       "45e79ec14e69a2187202c675d2dbce1a71843d53/vbench2_beta_i2v/"
+                       "vbench2_i2v_full_info.json"]
     printed = capsys.readouterr().out
     assert "gdown is not installed" in printed and "crop.zip" in printed
     assert f"unzip it into {tmp_path}" in printed

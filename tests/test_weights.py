@@ -8,16 +8,6 @@ import pytest
 from skyreels.weights import WeightsError, resolve_base, resolve_transformer
 
 
-@pytest.fixture
-def empty_hf_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    import huggingface_hub.constants as c
-
-    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
-    return tmp_path / "hf"
-
-
 def test_tiny_and_local_folders_resolve(tiny_root):
     tiny = resolve_transformer("tiny", "i2v")
     assert tiny.path.endswith("SkyReels-V1-Hunyuan-I2V") and tiny.commit == "tiny-v1"

@@ -156,13 +156,20 @@ def check_planned_device(config: dict, actual: str) -> None:
                            f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run")
 
 
-def resolve_device_dtype(config: dict, launcher: dict) -> dict:
-    """``config`` with the planned device type (``eval.device``) and the dtype ``dtype=auto`` means on it."""
+def resolve_device_dtype(config: dict, launcher: dict, knobs) -> dict:
+    """``config`` as fingerprinted: the planned device type (``eval.device``) and the dtype ``dtype=auto`` means
+    on it made explicit, speed ``knobs`` (``videogen.knobs.SpeedKnobs``) the planned device cannot run refused,
+    and a cache threshold without a cache left out (``videogen.knobs.fingerprinted``)."""
     from eval.device import planned_device_type
-    from videogen.device import resolved_dtype
+    from videogen.device import SettingsError, resolved_dtype
+    from videogen.knobs import check_knobs, fingerprinted
 
     device_type = planned_device_type(config.get("device", "auto"), launcher)
-    return {**config, "device_type": device_type, "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)}
+    problems = check_knobs(knobs, device_type)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return fingerprinted({**config, "device_type": device_type,
+                          "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)})
 
 
 def check_facts(facts: Any, out_path: Path, expected: ExpectedVideo) -> VideoFacts:

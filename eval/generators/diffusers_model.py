@@ -59,16 +59,8 @@ class DiffusersVideoModel(Generator):
     def resolve(cls, config: dict, task: str, launcher: dict) -> dict:
         """The planned device type and dtype made explicit; knobs the planned device cannot run are refused, and
         a cache threshold without a cache is left out of the fingerprint (``videogen.knobs.fingerprinted``)."""
-        from videogen.device import SettingsError
-        from videogen.knobs import check_knobs, fingerprinted
-
         cls.check_task(task)
-        s = cls.settings(config)
-        resolved = resolve_device_dtype(config, launcher)
-        problems = check_knobs(s, resolved["device_type"])
-        if problems:
-            raise SettingsError("; ".join(problems))
-        return fingerprinted(resolved)
+        return resolve_device_dtype(config, launcher, cls.settings(config))
 
     @classmethod
     def preflight(cls, config: dict, task: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from eval.generators.base import (ExpectedVideo, Generator, Provenance, VideoFacts, check_planned_device,
                                   resolve_device_dtype)
 from skyreels.recipe import GenerationSettings, SettingsError
-from videogen.knobs import architecture_problems, check_knobs, fingerprinted
+from videogen.knobs import architecture_problems
 
 SETTINGS = {f.name for f in fields(GenerationSettings)}
 WEIGHTS = ("base", "base_revision", "transformer", "transformer_revision")
@@ -41,12 +41,7 @@ class SkyReelsAdapter(Generator):
         settings are checked first (torch-free), speed knobs against the planned device too, and a cache threshold
         without a cache is left out of the fingerprint."""
         cls.check_task(task)
-        _, settings = split_config(config, task)
-        resolved = resolve_device_dtype(config, launcher)
-        problems = check_knobs(settings, resolved["device_type"])
-        if problems:
-            raise SettingsError("; ".join(problems))
-        return fingerprinted(resolved)
+        return resolve_device_dtype(config, launcher, split_config(config, task)[1])
 
     @classmethod
     def preflight(cls, config: dict, task: str) -> None:

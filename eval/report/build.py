@@ -1,7 +1,6 @@
 """``build_report``: results files + baselines -> leaderboard.{csv,json,html}, plots/, drill-down pages."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 

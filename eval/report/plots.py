@@ -7,7 +7,6 @@ which the report writes as ``plots/<name>.png`` and ``.svg``.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 
