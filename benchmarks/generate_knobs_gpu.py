@@ -131,16 +131,20 @@ def discover(names: list[str], tasks: dict[str, list[str]], tiny: bool) -> tuple
 
 
 def tiny_config(name: str) -> dict:
-    """The generator config of ``name``'s tiny yaml under configs/generator (random weights)."""
+    """The generator config (composed by Hydra, defaults included) of ``name``'s tiny yaml under
+    configs/generator: the one whose weights are random."""
+    from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
     from eval.generators import generator_class
 
     cls = generator_class(name)
-    for path in sorted((REPO / "configs" / "generator").glob("*.yaml")):
-        cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-        if cfg.get("name") == name and cfg.get("defaults") is None and cls.random_weights(cfg):
-            return cfg
+    with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+        for path in sorted((REPO / "configs" / "generator").glob("*.yaml")):
+            cfg = OmegaConf.to_container(compose(config_name="config", overrides=[f"generator={path.stem}"]).generator,
+                                         resolve=True)
+            if cfg.get("name") == name and cls.random_weights(cfg):
+                return cfg
     raise Skip(f"no tiny config for {name} under configs/generator")
 
 
@@ -175,6 +179,19 @@ def conditioning_image(settings):
     return Image.new("RGB", (settings.width, settings.height), (120, 90, 60))
 
 
+def conditioning(generator):
+    """The model's own conditioning input (``load_image``) for a 1280x720 image, VBench-I2V's 16-9 crop: a model
+    that sizes each video from its image gets the size it would give such a crop (Wan 720P: 1280x720)."""
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "image.png"
+        Image.new("RGB", (1280, 720), (120, 90, 60)).save(path)
+        return generator.load_image(str(path))
+
+
 def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
     """A ``DiffusersVideoModel`` subclass: its recipe, call arguments and configure, and its full-size config
     chosen by its pipeline and hub id."""
@@ -182,7 +199,17 @@ def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
     settings = cls.Settings(**{k: v for k, v in tiny_config(name).items() if k in names}) if tiny else cls.Settings()
     generator = cls.__new__(cls)  # the recipe's methods without loading anything
     generator.s, generator.task, generator.config = settings, task, {}
-    call = generator.call_kwargs("a prompt", conditioning_image(settings) if task == "i2v" else None)
+    image = conditioning(generator) if task == "i2v" else None
+    if cls.pipeline_class == "HunyuanVideoImageToVideoPipeline":  # its call_kwargs encodes with the Llava: not run
+        from eval.generators.hunyuanvideo_i2v import IMAGE_EMBED_INTERLEAVE
+
+        frame = image.frame
+        call = dict(image=frame, height=frame.height, width=frame.width, num_frames=settings.num_frames,
+                    guidance_scale=settings.guidance_scale, true_cfg_scale=settings.true_cfg_scale,
+                    prompt_template=settings.prompt_template, max_sequence_length=settings.max_sequence_length,
+                    image_embed_interleave=IMAGE_EMBED_INTERLEAVE)
+    else:
+        call = generator.call_kwargs("a prompt", image)
     for key in ("prompt", "negative_prompt", "prompt_2", "negative_prompt_2", "num_inference_steps"):
         call.pop(key, None)
     pipeline, hub = cls.pipeline_class, cls.hub_id
@@ -400,6 +427,11 @@ def measure(model: Model, label: str, knob: dict, vae, steps: int, device, dtype
     if knobs.cache != "none":  # add dynamo guards to compiled blocks)
         tail_linear(transformer).register_forward_hook(lambda *_: calls.append(1))
     kwargs = {**model.call, **embeddings(model, transformer, device, dtype), "num_inference_steps": steps}
+    if "image_embeds" in kwargs and "image" in kwargs:
+        # diffusers' Wan I2V refuses image and image_embeds together, yet needs the image for its latents: the
+        # CLIP image encoder (run once per video, like the text encoder) gives the random embeddings instead
+        image_embeds = kwargs.pop("image_embeds")
+        pipe.encode_image = lambda image, device=None: image_embeds
     if cuda:
         torch.cuda.synchronize()
         weights = torch.cuda.memory_allocated()

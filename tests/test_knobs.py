@@ -403,17 +403,18 @@ def test_gpu_benchmark_full_size_configs_are_the_published_sizes():
 
 
 def test_gpu_benchmark_runs_tiny(tiny_root, tmp_path):
+    """The prepared GPU benchmark's own code, on every built-in model's tiny checkpoint on the CPU."""
     out = tmp_path / "bench.json"
-    assert gpu_benchmark().main(["--tiny", "--models", "skyreels,wan_t2v", "--knobs", "exact,fp8,cache",
-                                 "--thresholds", "0.9", "--steps", "2", "--json", str(out)]) == 0
+    assert gpu_benchmark().main(["--tiny", "--knobs", "exact,fp8,cache", "--thresholds", "0.9", "--steps", "2",
+                                 "--json", str(out)]) == 0
     report = json.loads(out.read_text())
-    assert not [s for s in report["skipped"] if ": failed:" in s]  # a merged model's full path must run too
+    assert not [s for s in report["skipped"] if ": failed:" in s]  # every model's full path runs
+    models = {(r["model"], r["task"]) for r in report["rows"] if r["knob"] == "exact"}
+    assert models == {("skyreels", "t2v"), ("wan_t2v", "t2v"), ("wan_i2v", "i2v"), ("hunyuanvideo_i2v", "i2v"),
+                      ("cogvideox_i2v", "i2v")}
     rows = {r["knob"]: r for r in report["rows"] if r["model"] == "skyreels"}
     assert set(rows) == {"exact", "fp8_layerwise", "first_block 0.9"}
     assert rows["exact"]["decode_s"] > 0 and rows["exact"]["reuse_fraction"] == 0 and rows["exact"]["finite_output"]
     assert rows["first_block 0.9"]["reuse_fraction"] > 0 and rows["first_block 0.9"]["s_per_video"] > 0
     assert rows["exact"]["size"] == "128x128x9" and rows["exact"]["recipe_steps"] == 4  # skyreels_tiny.yaml
-    import importlib.util
-
-    if importlib.util.find_spec("eval.generators.wan") is None:  # until the Wan adapter is merged
-        assert any(s.startswith("wan_t2v:") and "not in this checkout" in s for s in report["skipped"])
+    assert {r["size"] for r in report["rows"] if r["model"] == "wan_i2v"} == {"224x128x9"}  # its 16:9 image
