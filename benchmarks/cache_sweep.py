@@ -14,6 +14,7 @@ sweep as one Hydra multirun (an exact run plus one per threshold; a threshold do
 ``python -m eval.run -m +suite=smoke generator.cache=none,first_block generator.cache_threshold=0.05,0.1``.
 With the tiny random-weight model the scores mean nothing; only the mechanics and the times do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,14 +44,16 @@ def run_one(suite: str, root: str, cache: str, threshold: float | None, extra: l
 
 def differences(exact: dict, other: dict) -> dict:
     """``other`` minus ``exact``: Total, groups and each dimension's raw value (None where either lacks it)."""
+
     def minus(a, b):
         return None if a is None or b is None else b - a
 
     return {
         "total": minus(exact["total"]["value"], other["total"]["value"]),
         "groups": {g: minus(v["value"], other["groups"].get(g, {}).get("value")) for g, v in exact["groups"].items()},
-        "dimensions": {d: minus(v["raw"], other["dimensions"].get(d, {}).get("raw"))
-                       for d, v in exact["dimensions"].items()},
+        "dimensions": {
+            d: minus(v["raw"], other["dimensions"].get(d, {}).get("raw")) for d, v in exact["dimensions"].items()
+        },
     }
 
 
@@ -70,13 +73,22 @@ def table(rows: list[tuple[str, dict]]) -> str:
     for label, r in rows:
         diff = differences(exact, r)
         s, s0 = seconds(r), seconds(exact)
-        lines.append([label, _num(s), _num(s0 / s if s and s0 else None) + ("x" if s and s0 else ""),
-                      _num(_pct(r["total"]["value"])), _delta(_pct(diff["total"])),
-                      *[_delta(_pct(diff["groups"][g])) for g in groups],
-                      *[_delta(_pct(diff["dimensions"][d])) for d in dims]])
+        lines.append(
+            [
+                label,
+                _num(s),
+                _num(s0 / s if s and s0 else None) + ("x" if s and s0 else ""),
+                _num(_pct(r["total"]["value"])),
+                _delta(_pct(diff["total"])),
+                *[_delta(_pct(diff["groups"][g])) for g in groups],
+                *[_delta(_pct(diff["dimensions"][d])) for d in dims],
+            ]
+        )
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    return "\n".join("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-                     for row in lines)
+    return "\n".join(
+        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in lines
+    )
 
 
 def _pct(x):
@@ -94,8 +106,11 @@ def _delta(x) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--suite", default="smoke", help="a suite under configs/suite (default smoke)")
-    p.add_argument("--thresholds", default="0.05,0.1,0.2,0.4",
-                   help="First Block Cache thresholds, comma-separated (default 0.05,0.1,0.2,0.4)")
+    p.add_argument(
+        "--thresholds",
+        default="0.05,0.1,0.2,0.4",
+        help="First Block Cache thresholds, comma-separated (default 0.05,0.1,0.2,0.4)",
+    )
     p.add_argument("--root", default="runs/cache-sweep", help="run.root of the sweep's runs")
     p.add_argument("--json", help="also write every run's figures to this file")
     p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. generator=skyreels")
@@ -111,17 +126,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     exact = rows[0][1]
-    print(f"\ncache sweep on suite {exact['suite']} ({exact['task']}, {exact['benchmark']}), model {exact['model']}; "
-          f"differences from the exact run in points (x100 of VBench's fractions)"
-          + ("; random weights: the scores mean nothing" if exact["model_info"]["random_weights"] else ""))
+    print(
+        f"\ncache sweep on suite {exact['suite']} ({exact['task']}, {exact['benchmark']}), model {exact['model']}; "
+        f"differences from the exact run in points (x100 of VBench's fractions)"
+        + ("; random weights: the scores mean nothing" if exact["model_info"]["random_weights"] else "")
+    )
     print(table(rows))
     incomplete = [label for label, r in rows if r["status"] != "complete"]
     if incomplete:
         print(f"partial results (some dimensions could not run or are missing): {', '.join(incomplete)}")
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            [{"run": label, "dir": r["run"], "fingerprint": r["fingerprint"], "seconds_per_video": seconds(r),
-              "total": r["total"]["value"], "difference": differences(exact, r)} for label, r in rows], indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "run": label,
+                        "dir": r["run"],
+                        "fingerprint": r["fingerprint"],
+                        "seconds_per_video": seconds(r),
+                        "total": r["total"]["value"],
+                        "difference": differences(exact, r),
+                    }
+                    for label, r in rows
+                ],
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -35,6 +35,7 @@ Full-size configs (github.com/huggingface/diffusers, tag v0.39.0 = a3608b512ed72
 - CogVideoX-5b-I2V: ``scripts/convert_cogvideox_to_diffusers.py`` L140-157 (i2v: 32 input channels, learned
   positional embeddings), L200-211 (version 1.0), L249-258 (5B: 42 layers, 48 heads, RoPE, VAE scaling 0.7).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,33 +54,77 @@ sys.path.insert(0, str(REPO))
 
 DIFFUSERS_TAG = "v0.39.0 (a3608b512ed7248499a44c61d954965ed9bdae4d)"
 HUNYUAN = {  # scripts/convert_hunyuan_video_to_diffusers.py TRANSFORMER_CONFIGS, shared keys
-    "out_channels": 16, "num_attention_heads": 24, "attention_head_dim": 128, "num_layers": 20,
-    "num_single_layers": 40, "num_refiner_layers": 2, "mlp_ratio": 4.0, "patch_size": 2, "patch_size_t": 1,
-    "qk_norm": "rms_norm", "text_embed_dim": 4096, "pooled_projection_dim": 768, "rope_theta": 256.0,
+    "out_channels": 16,
+    "num_attention_heads": 24,
+    "attention_head_dim": 128,
+    "num_layers": 20,
+    "num_single_layers": 40,
+    "num_refiner_layers": 2,
+    "mlp_ratio": 4.0,
+    "patch_size": 2,
+    "patch_size_t": 1,
+    "qk_norm": "rms_norm",
+    "text_embed_dim": 4096,
+    "pooled_projection_dim": 768,
+    "rope_theta": 256.0,
     "rope_axes_dim": (16, 56, 56),
 }
 HUNYUAN_TYPES = {  # ... and per transformer_type
     "HYVideo-T/2-cfgdistill": {"in_channels": 16, "guidance_embeds": True, "image_condition_type": None},
-    "HYVideo-T/2-I2V-33ch": {"in_channels": 16 * 2 + 1, "guidance_embeds": False,
-                             "image_condition_type": "latent_concat"},
+    "HYVideo-T/2-I2V-33ch": {
+        "in_channels": 16 * 2 + 1,
+        "guidance_embeds": False,
+        "image_condition_type": "latent_concat",
+    },
     "HYVideo-T/2-I2V-16ch": {"in_channels": 16, "guidance_embeds": True, "image_condition_type": "token_replace"},
 }
 WAN = {  # scripts/convert_wan_to_diffusers.py get_transformer_config, shared keys
-    "attention_head_dim": 128, "cross_attn_norm": True, "eps": 1e-06, "freq_dim": 256, "out_channels": 16,
-    "patch_size": [1, 2, 2], "qk_norm": "rms_norm_across_heads", "text_dim": 4096,
+    "attention_head_dim": 128,
+    "cross_attn_norm": True,
+    "eps": 1e-06,
+    "freq_dim": 256,
+    "out_channels": 16,
+    "patch_size": [1, 2, 2],
+    "qk_norm": "rms_norm_across_heads",
+    "text_dim": 4096,
 }
 WAN_TYPES = {
-    "T2V-1.3B": {"added_kv_proj_dim": None, "ffn_dim": 8960, "in_channels": 16, "num_attention_heads": 12,
-                 "num_layers": 30},
-    "T2V-14B": {"added_kv_proj_dim": None, "ffn_dim": 13824, "in_channels": 16, "num_attention_heads": 40,
-                "num_layers": 40},
-    "I2V-14B": {"image_dim": 1280, "added_kv_proj_dim": 5120, "ffn_dim": 13824, "in_channels": 36,
-                "num_attention_heads": 40, "num_layers": 40},  # the same for 480P and 720P
+    "T2V-1.3B": {
+        "added_kv_proj_dim": None,
+        "ffn_dim": 8960,
+        "in_channels": 16,
+        "num_attention_heads": 12,
+        "num_layers": 30,
+    },
+    "T2V-14B": {
+        "added_kv_proj_dim": None,
+        "ffn_dim": 13824,
+        "in_channels": 16,
+        "num_attention_heads": 40,
+        "num_layers": 40,
+    },
+    "I2V-14B": {
+        "image_dim": 1280,
+        "added_kv_proj_dim": 5120,
+        "ffn_dim": 13824,
+        "in_channels": 36,
+        "num_attention_heads": 40,
+        "num_layers": 40,
+    },  # the same for 480P and 720P
 }
 COGVIDEOX_5B_I2V = {  # scripts/convert_cogvideox_to_diffusers.py: i2v, version 1.0, 5B
-    "in_channels": 32, "num_layers": 42, "num_attention_heads": 48, "use_rotary_positional_embeddings": True,
-    "ofs_embed_dim": None, "use_learned_positional_embeddings": True, "patch_size": 2, "patch_size_t": None,
-    "patch_bias": True, "sample_height": 480 // 8, "sample_width": 720 // 8, "sample_frames": 49,
+    "in_channels": 32,
+    "num_layers": 42,
+    "num_attention_heads": 48,
+    "use_rotary_positional_embeddings": True,
+    "ofs_embed_dim": None,
+    "use_learned_positional_embeddings": True,
+    "patch_size": 2,
+    "patch_size_t": None,
+    "patch_bias": True,
+    "sample_height": 480 // 8,
+    "sample_width": 720 // 8,
+    "sample_frames": 49,
 }
 TEXT_TOKENS = 64  # valid (unpadded) prompt tokens in the attention mask: a typical VBench prompt
 KNOBS = ("exact", "attention", "fp8", "cache", "compile")  # compile last: the longest, the first cut by --budget-s
@@ -124,7 +169,9 @@ def discover(names: list[str], tasks: dict[str, list[str]], tiny: bool) -> tuple
             continue
         for task in tasks.get(name) or [cls.tasks[0]]:
             try:
-                models.append(skyreels_model(task, tiny) if name == "skyreels" else diffusers_model(name, cls, task, tiny))
+                models.append(
+                    skyreels_model(task, tiny) if name == "skyreels" else diffusers_model(name, cls, task, tiny)
+                )
             except Skip as err:
                 skipped.append(f"{name} {task}: {err}")
     return models, skipped
@@ -141,8 +188,9 @@ def tiny_config(name: str) -> dict:
     cls = generator_class(name)
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
         for path in sorted((REPO / "configs" / "generator").glob("*.yaml")):
-            cfg = OmegaConf.to_container(compose(config_name="config", overrides=[f"generator={path.stem}"]).generator,
-                                         resolve=True)
+            cfg = OmegaConf.to_container(
+                compose(config_name="config", overrides=[f"generator={path.stem}"]).generator, resolve=True
+            )
             if cfg.get("name") == name and cls.random_weights(cfg):
                 return cfg
     raise Skip(f"no tiny config for {name} under configs/generator")
@@ -154,23 +202,43 @@ def skyreels_model(task: str, tiny: bool) -> Model:
     from skyreels.tiny import BASE_DIR, TRANSFORMER_DIRS, ensure_tiny_checkpoint
 
     names = {f.name for f in fields(GenerationSettings)}
-    settings = (GenerationSettings(**{k: v for k, v in tiny_config("skyreels").items() if k in names}) if tiny
-                else GenerationSettings())
-    call = dict(height=settings.height, width=settings.width, num_frames=settings.num_frames,
-                true_cfg_scale=settings.true_cfg_scale, guidance_scale=settings.guidance_scale)
+    settings = (
+        GenerationSettings(**{k: v for k, v in tiny_config("skyreels").items() if k in names})
+        if tiny
+        else GenerationSettings()
+    )
+    call = dict(
+        height=settings.height,
+        width=settings.width,
+        num_frames=settings.num_frames,
+        true_cfg_scale=settings.true_cfg_scale,
+        guidance_scale=settings.guidance_scale,
+    )
     if task == "i2v":
         call["image"] = conditioning_image(settings)
-    config = {**HUNYUAN, **HUNYUAN_TYPES["HYVideo-T/2-cfgdistill"], **({"in_channels": 2 * 16} if task == "i2v" else {})}
-    source = "convert_hunyuan_video_to_diffusers.py HYVideo-T/2-cfgdistill" + (", in_channels 32" if task == "i2v" else "")
+    config = {
+        **HUNYUAN,
+        **HUNYUAN_TYPES["HYVideo-T/2-cfgdistill"],
+        **({"in_channels": 2 * 16} if task == "i2v" else {}),
+    }
+    source = "convert_hunyuan_video_to_diffusers.py HYVideo-T/2-cfgdistill" + (
+        ", in_channels 32" if task == "i2v" else ""
+    )
     root = ensure_tiny_checkpoint()  # its scheduler is the real one (FlowMatchEulerDiscreteScheduler, shift 7)
     folders = {"scheduler": root / BASE_DIR / "scheduler"}
     if tiny:
         folders.update(transformer=root / TRANSFORMER_DIRS[task], vae=root / BASE_DIR / "vae")
-    return Model("skyreels", task, "HunyuanSkyreelsImageToVideoPipeline" if task == "i2v" else "HunyuanVideoPipeline",
-                 settings, call, ("HunyuanVideoTransformer3DModel", None if tiny else config,
-                                  "tiny checkpoint" if tiny else source),
-                 ("AutoencoderKLHunyuanVideo", None if tiny else {}), folders,
-                 configure=(lambda pipe: pipe.vae.enable_tiling()) if settings.vae_tiling else None)
+    return Model(
+        "skyreels",
+        task,
+        "HunyuanSkyreelsImageToVideoPipeline" if task == "i2v" else "HunyuanVideoPipeline",
+        settings,
+        call,
+        ("HunyuanVideoTransformer3DModel", None if tiny else config, "tiny checkpoint" if tiny else source),
+        ("AutoencoderKLHunyuanVideo", None if tiny else {}),
+        folders,
+        configure=(lambda pipe: pipe.vae.enable_tiling()) if settings.vae_tiling else None,
+    )
 
 
 def conditioning_image(settings):
@@ -204,10 +272,17 @@ def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
         from eval.generators.hunyuanvideo_i2v import IMAGE_EMBED_INTERLEAVE
 
         frame = image.frame
-        call = dict(image=frame, height=frame.height, width=frame.width, num_frames=settings.num_frames,
-                    guidance_scale=settings.guidance_scale, true_cfg_scale=settings.true_cfg_scale,
-                    prompt_template=settings.prompt_template, max_sequence_length=settings.max_sequence_length,
-                    image_embed_interleave=IMAGE_EMBED_INTERLEAVE)
+        call = dict(
+            image=frame,
+            height=frame.height,
+            width=frame.width,
+            num_frames=settings.num_frames,
+            guidance_scale=settings.guidance_scale,
+            true_cfg_scale=settings.true_cfg_scale,
+            prompt_template=settings.prompt_template,
+            max_sequence_length=settings.max_sequence_length,
+            image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
+        )
     else:
         call = generator.call_kwargs("a prompt", image)
     for key in ("prompt", "negative_prompt", "prompt_2", "negative_prompt_2", "num_inference_steps"):
@@ -221,8 +296,11 @@ def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
         vae = ("AutoencoderKLWan", {})
     elif pipeline == "HunyuanVideoImageToVideoPipeline":
         kind = "HYVideo-T/2-I2V-33ch" if hub.endswith("-33ch") else "HYVideo-T/2-I2V-16ch"
-        transformer = ("HunyuanVideoTransformer3DModel", {**HUNYUAN, **HUNYUAN_TYPES[kind]},
-                       f"convert_hunyuan_video_to_diffusers.py {kind}")
+        transformer = (
+            "HunyuanVideoTransformer3DModel",
+            {**HUNYUAN, **HUNYUAN_TYPES[kind]},
+            f"convert_hunyuan_video_to_diffusers.py {kind}",
+        )
         vae = ("AutoencoderKLHunyuanVideo", {})
     elif pipeline.startswith("CogVideoX") and "5b-I2V" in hub:
         transformer = ("CogVideoXTransformer3DModel", COGVIDEOX_5B_I2V, "convert_cogvideox_to_diffusers.py 5B I2V 1.0")
@@ -230,8 +308,10 @@ def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
     else:
         raise Skip(f"no full-size config for {pipeline} {hub}")
     root = Path(cls.find_weights({"weights": "tiny"}).path)
-    folders = {"scheduler": root / "scheduler", **({"transformer": root / "transformer", "vae": root / "vae"}
-                                                   if tiny else {})}
+    folders = {
+        "scheduler": root / "scheduler",
+        **({"transformer": root / "transformer", "vae": root / "vae"} if tiny else {}),
+    }
     if tiny:
         transformer, vae = (transformer[0], None, "tiny checkpoint"), (vae[0], None)
     return Model(name, task, pipeline, settings, call, transformer, vae, folders, configure=generator.configure)
@@ -249,7 +329,7 @@ def embeddings(model: Model, transformer, device, dtype) -> dict:
 
     def mask(length):
         m = torch.zeros(1, length, dtype=torch.long)
-        m[:, :min(TEXT_TOKENS, length)] = 1
+        m[:, : min(TEXT_TOKENS, length)] = 1
         return m.to(device)
 
     p = model.pipeline
@@ -257,12 +337,17 @@ def embeddings(model: Model, transformer, device, dtype) -> dict:
         length = s.max_sequence_length
         if p == "HunyuanVideoImageToVideoPipeline":  # 576 image tokens, every 2nd (latent concat) or 4th kept
             length += 576 // (2 if cfg.image_condition_type == "latent_concat" else 4)
-        out = dict(prompt_embeds=rand(1, length, cfg.text_embed_dim),
-                   pooled_prompt_embeds=rand(1, cfg.pooled_projection_dim), prompt_attention_mask=mask(length))
+        out = dict(
+            prompt_embeds=rand(1, length, cfg.text_embed_dim),
+            pooled_prompt_embeds=rand(1, cfg.pooled_projection_dim),
+            prompt_attention_mask=mask(length),
+        )
         if model.call.get("true_cfg_scale", 1.0) > 1:
-            out.update(negative_prompt_embeds=rand(1, length, cfg.text_embed_dim),
-                       negative_pooled_prompt_embeds=rand(1, cfg.pooled_projection_dim),
-                       negative_prompt_attention_mask=mask(length))
+            out.update(
+                negative_prompt_embeds=rand(1, length, cfg.text_embed_dim),
+                negative_pooled_prompt_embeds=rand(1, cfg.pooled_projection_dim),
+                negative_prompt_attention_mask=mask(length),
+            )
         return out
     if p.startswith("Wan"):
         out = dict(prompt_embeds=rand(1, s.max_sequence_length, cfg.text_dim))
@@ -397,8 +482,12 @@ def tail_linear(transformer):
     import torch
     from diffusers.hooks._common import _ALL_TRANSFORMER_BLOCK_IDENTIFIERS
 
-    blocks = [b for n, c in transformer.named_children()
-              if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(c, torch.nn.ModuleList) for b in c]
+    blocks = [
+        b
+        for n, c in transformer.named_children()
+        if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(c, torch.nn.ModuleList)
+        for b in c
+    ]
     return next(m for m in blocks[-1].modules() if isinstance(m, torch.nn.Linear))
 
 
@@ -449,8 +538,12 @@ def measure(model: Model, label: str, knob: dict, vae, steps: int, device, dtype
 
     t0 = time.perf_counter()
     with torch.inference_mode():
-        out = pipe(**kwargs, generator=torch.Generator("cpu").manual_seed(0), output_type="np" if decode else "latent",
-                   callback_on_step_end=step_done).frames
+        out = pipe(
+            **kwargs,
+            generator=torch.Generator("cpu").manual_seed(0),
+            output_type="np" if decode else "latent",
+            callback_on_step_end=step_done,
+        ).frames
     if cuda:
         torch.cuda.synchronize()
     end = time.perf_counter()
@@ -462,19 +555,28 @@ def measure(model: Model, label: str, knob: dict, vae, steps: int, device, dtype
     reused = [t for t, c in zip(times[1:], counts[1:]) if c == 0]
     finite = bool(torch.isfinite(torch.as_tensor(out[0] if decode else out).float()).all())
     row = {
-        "model": model.name, "task": model.task, "knob": label, "knobs": knobs.__dict__,
+        "model": model.name,
+        "task": model.task,
+        "knob": label,
+        "knobs": knobs.__dict__,
         "size": f"{model.call['width']}x{model.call['height']}x{model.call['num_frames']}",
-        "recipe_steps": model.settings.num_inference_steps, "steps_run": steps,
-        "build_s": round(built_s, 2), "first_step_s": round(times[0], 3),
+        "recipe_steps": model.settings.num_inference_steps,
+        "steps_run": steps,
+        "build_s": round(built_s, 2),
+        "first_step_s": round(times[0], 3),
         "s_per_step": round(statistics.mean(steady), 3),
         "s_per_step_computed": round(statistics.mean(computed), 3) if computed else None,
         "s_per_step_reused": round(statistics.mean(reused), 3) if reused else None,
-        "reuse_fraction": round(1 - sum(counts[1:]) / (per_step * len(counts[1:])), 3) if per_step and counts[1:] else None,
+        "reuse_fraction": round(1 - sum(counts[1:]) / (per_step * len(counts[1:])), 3)
+        if per_step and counts[1:]
+        else None,
         "decode_s": round(end - marks[-1][0], 3) if decode else None,
         "weights_gib": round(weights / 2**30, 2) if cuda else None,
         "peak_gib": round((denoise_peak[0] or torch.cuda.max_memory_allocated()) / 2**30, 2) if cuda else None,
         "decode_peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda and decode else None,
-        "finite_output": finite, "transformer_config": model.transformer[2], "notes": notes,
+        "finite_output": finite,
+        "transformer_config": model.transformer[2],
+        "notes": notes,
     }
     del pipe, transformer, out
     return row
@@ -503,16 +605,43 @@ def finish(rows: list[dict]) -> None:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["model", "knob", "size", "s/step", "computed", "reused", "reuse", "1st step", "decode", "s/video",
-            "speed-up", "peak GiB", "weights GiB"]
-    lines = [head] + [[f"{r['model']} {r['task']}", r["knob"], r["size"], _s(r["s_per_step"]),
-                       _s(r["s_per_step_computed"]), _s(r["s_per_step_reused"]), _s(r["reuse_fraction"], 2),
-                       _s(r["first_step_s"]), _s(r["decode_s"]), _s(r.get("s_per_video"), 1),
-                       _s(r.get("speedup"), 2) + ("x" if r.get("speedup") else ""), _s(r["peak_gib"], 1),
-                       _s(r["weights_gib"], 1)] for r in rows]
+    head = [
+        "model",
+        "knob",
+        "size",
+        "s/step",
+        "computed",
+        "reused",
+        "reuse",
+        "1st step",
+        "decode",
+        "s/video",
+        "speed-up",
+        "peak GiB",
+        "weights GiB",
+    ]
+    lines = [head] + [
+        [
+            f"{r['model']} {r['task']}",
+            r["knob"],
+            r["size"],
+            _s(r["s_per_step"]),
+            _s(r["s_per_step_computed"]),
+            _s(r["s_per_step_reused"]),
+            _s(r["reuse_fraction"], 2),
+            _s(r["first_step_s"]),
+            _s(r["decode_s"]),
+            _s(r.get("s_per_video"), 1),
+            _s(r.get("speedup"), 2) + ("x" if r.get("speedup") else ""),
+            _s(r["peak_gib"], 1),
+            _s(r["weights_gib"], 1),
+        ]
+        for r in rows
+    ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))
-                     for line in lines)
+    return "\n".join(
+        "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))) for line in lines
+    )
 
 
 def _s(x, digits: int = 3) -> str:
@@ -522,16 +651,22 @@ def _s(x, digits: int = 3) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tiny", action="store_true", help="the tiny checkpoints at their tiny sizes (a CPU check)")
-    p.add_argument("--models", default="skyreels,wan_t2v,wan_i2v,hunyuanvideo_i2v,cogvideox_i2v",
-                   help="registry names, in order (default: every built-in model)")
+    p.add_argument(
+        "--models",
+        default="skyreels,wan_t2v,wan_i2v,hunyuanvideo_i2v,cogvideox_i2v",
+        help="registry names, in order (default: every built-in model)",
+    )
     p.add_argument("--tasks", default="", help="e.g. skyreels=t2v+i2v (default: each model's first task)")
     p.add_argument("--knobs", default=",".join(KNOBS), help=f"of {', '.join(KNOBS)}")
     p.add_argument("--thresholds", default="0.05,0.1", help="First Block Cache thresholds (default 0.05,0.1)")
     p.add_argument("--steps", type=int, default=3, help="denoising steps run per knob; the first warms up")
     p.add_argument("--budget-s", type=float, default=None, help="start no measurement that would end after this")
-    p.add_argument("--compile-backend", default=None,
-                   help="torch.compile backend (default inductor; with --tiny on a CPU: eager, as inductor takes "
-                        "minutes to compile there)")
+    p.add_argument(
+        "--compile-backend",
+        default=None,
+        help="torch.compile backend (default inductor; with --tiny on a CPU: eager, as inductor takes "
+        "minutes to compile there)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--json", default=str(Path(os.environ.get("OUT", ".")) / "generate_knobs_gpu.json"))
     args = p.parse_args(argv)
@@ -554,11 +689,19 @@ def main(argv: list[str] | None = None) -> int:
     for line in skipped:
         print(f"skip: {line}")
     started = time.perf_counter()
-    report = {"mode": "tiny" if args.tiny else "full size, random weights", "device": str(device),
-              "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None, "dtype": str(dtype),
-              "torch": torch.__version__, "diffusers": diffusers.__version__, "configs_from": f"diffusers {DIFFUSERS_TAG}",
-              "compile_options": dict(knob_module.COMPILE_OPTIONS), "text_encoders": "not run: random embeddings",
-              "rows": [], "skipped": list(skipped)}
+    report = {
+        "mode": "tiny" if args.tiny else "full size, random weights",
+        "device": str(device),
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+        "dtype": str(dtype),
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+        "configs_from": f"diffusers {DIFFUSERS_TAG}",
+        "compile_options": dict(knob_module.COMPILE_OPTIONS),
+        "text_encoders": "not run: random embeddings",
+        "rows": [],
+        "skipped": list(skipped),
+    }
     thresholds = [float(t) for t in args.thresholds.split(",") if t]
 
     def save():
@@ -573,8 +716,9 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.perf_counter() - started
             guess = (estimate or 0) * (3 if knob.get("compile") else 1.2)
             if args.budget_s and elapsed + guess > args.budget_s:
-                report["skipped"].append(f"{model.label} {label}: not run, budget ({elapsed:.0f} s + ~{guess:.0f} s "
-                                         f"> {args.budget_s:.0f} s)")
+                report["skipped"].append(
+                    f"{model.label} {label}: not run, budget ({elapsed:.0f} s + ~{guess:.0f} s > {args.budget_s:.0f} s)"
+                )
                 print(f"skip: {report['skipped'][-1]}")
                 continue
             t = time.perf_counter()
@@ -595,13 +739,18 @@ def main(argv: list[str] | None = None) -> int:
             estimate = estimate or (time.perf_counter() - t)
             report["rows"].append(row)
             save()
-            print(f"done: {model.label} {label}: {row['s_per_step']:.3f} s/step"
-                  + (f", peak {row['peak_gib']} GiB" if row["peak_gib"] is not None else ""), flush=True)
+            print(
+                f"done: {model.label} {label}: {row['s_per_step']:.3f} s/step"
+                + (f", peak {row['peak_gib']} GiB" if row["peak_gib"] is not None else ""),
+                flush=True,
+            )
         del vae
         release()
     save()
-    print(f"\nspeed knobs, {report['mode']}, {report['gpu'] or report['device']} ({report['dtype']}); s/video = recipe "
-          f"steps x s/step + decode; text encoders not run")
+    print(
+        f"\nspeed knobs, {report['mode']}, {report['gpu'] or report['device']} ({report['dtype']}); s/video = recipe "
+        f"steps x s/step + decode; text encoders not run"
+    )
     print(table(report["rows"]))
     print(f"json: {args.json}")
     return 0

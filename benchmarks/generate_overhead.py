@@ -4,6 +4,7 @@ alternating, after one warm-up each; prints the median wall times and their rati
 
     .venv/bin/python benchmarks/generate_overhead.py [--samples 8] [--repeats 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,13 @@ def bare(samples: int, out: Path) -> float:
     import numpy as np
     import torch
     from diffusers import HunyuanSkyreelsImageToVideoPipeline, HunyuanVideoTransformer3DModel
-
     from harness import compose
 
     from eval.plan import unit_seed
     from eval.suites import load_suite
-    from videogen.image import load_conditioning_image
     from skyreels.recipe import DEFAULT_NEGATIVE_PROMPT, PROMPT_TEMPLATE
     from skyreels.tiny import ensure_tiny_checkpoint
+    from videogen.image import load_conditioning_image
     from videogen.mp4 import write_mp4
 
     start = time.perf_counter()
@@ -50,11 +50,20 @@ def bare(samples: int, out: Path) -> float:
     for item in suite.items:
         for index in range(item.samples):
             seed = unit_seed(0, item.id, index)
-            video = pipe(image=load_conditioning_image(item.image, w, h), prompt="FPS-24, " + item.prompt,
-                         negative_prompt=DEFAULT_NEGATIVE_PROMPT, height=h, width=w,
-                         num_frames=g.num_frames, num_inference_steps=g.num_inference_steps,
-                         true_cfg_scale=6.0, guidance_scale=1.0, generator=torch.Generator("cpu").manual_seed(seed),
-                         output_type="np", prompt_template=PROMPT_TEMPLATE).frames[0]
+            video = pipe(
+                image=load_conditioning_image(item.image, w, h),
+                prompt="FPS-24, " + item.prompt,
+                negative_prompt=DEFAULT_NEGATIVE_PROMPT,
+                height=h,
+                width=w,
+                num_frames=g.num_frames,
+                num_inference_steps=g.num_inference_steps,
+                true_cfg_scale=6.0,
+                guidance_scale=1.0,
+                generator=torch.Generator("cpu").manual_seed(seed),
+                output_type="np",
+                prompt_template=PROMPT_TEMPLATE,
+            ).frames[0]
             frames = (np.clip(video, 0, 1) * 255).round().astype(np.uint8)
             write_mp4(frames, out / f"{item.id}-{index}.mp4", fps=24)
     return time.perf_counter() - start

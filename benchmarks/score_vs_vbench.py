@@ -7,6 +7,7 @@ their ratio, and whether every per-video value is equal. This is the baseline fo
 
     .venv/bin/python benchmarks/score_vs_vbench.py [--samples 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-QUALITY = ["i2v_subject", "i2v_background", "subject_consistency", "background_consistency",
-           "motion_smoothness", "dynamic_degree", "aesthetic_quality", "imaging_quality", "temporal_flickering"]
+QUALITY = [
+    "i2v_subject",
+    "i2v_background",
+    "subject_consistency",
+    "background_consistency",
+    "motion_smoothness",
+    "dynamic_degree",
+    "aesthetic_quality",
+    "imaging_quality",
+    "temporal_flickering",
+]
 
 
 def main() -> None:
@@ -36,13 +46,15 @@ def main() -> None:
     dimensions = QUALITY + ([] if code_problems(["camera_motion"], roots=scoring_roots(scoring)) else ["camera_motion"])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        run_dir = run_inprocess("+suite=smoke", f"suite.samples={args.samples}", f"run.root={tmp}",
-                                "run.stages=[generate]")
+        run_dir = run_inprocess(
+            "+suite=smoke", f"suite.samples={args.samples}", f"run.root={tmp}", "run.stages=[generate]"
+        )
         dims = f"scoring.dimensions=[{','.join(dimensions)}]"
         prepare_scoring(scoring, dimensions)  # builds the fixtures outside the timing
         start = time.perf_counter()
-        run_inprocess("+suite=smoke", f"suite.samples={args.samples}", f"run.dir={run_dir}",
-                      "run.stages=[score,aggregate]", dims)
+        run_inprocess(
+            "+suite=smoke", f"suite.samples={args.samples}", f"run.dir={run_dir}", "run.stages=[score,aggregate]", dims
+        )
         harness_s = time.perf_counter() - start
         start = time.perf_counter()
         results = official(run_dir, tmp / "official", dimensions)
@@ -50,8 +62,7 @@ def main() -> None:
         ours, theirs = per_video(run_dir, results)
         equal = ours == theirs
     n = len(theirs)
-    print(f"videos: {3 * args.samples}  dimensions: {len(dimensions)} ({', '.join(dimensions)})  "
-          f"per-video values: {n}")
+    print(f"videos: {3 * args.samples}  dimensions: {len(dimensions)} ({', '.join(dimensions)})  per-video values: {n}")
     print(f"harness score stage: {harness_s:.1f} s   official VBenchI2V.evaluate: {official_s:.1f} s")
     print(f"ratio harness/official: {harness_s / official_s:.3f}   per-video values equal: {equal}")
     if not equal:

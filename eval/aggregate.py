@@ -13,16 +13,18 @@ Public API:
 
 Formulas and constants: ``eval.vbench_constants``.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import math
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -59,10 +61,16 @@ class Aggregate:
         return not self.missing
 
     def to_json(self) -> dict[str, Any]:
-        return {"benchmark": self.benchmark, "formula": self.formula,
-                "complete": self.complete, "missing": list(self.missing),
-                "raw": dict(self.raw), "normalised": dict(self.normalised),
-                "groups": dict(self.groups), "total": self.total}
+        return {
+            "benchmark": self.benchmark,
+            "formula": self.formula,
+            "complete": self.complete,
+            "missing": list(self.missing),
+            "raw": dict(self.raw),
+            "normalised": dict(self.normalised),
+            "groups": dict(self.groups),
+            "total": self.total,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,30 +104,36 @@ def get_benchmark(name: str) -> Benchmark:
     try:
         return BENCHMARKS[name]
     except KeyError:
-        raise AggregateError(f"unknown benchmark {name!r}; use one of "
-                             f"{', '.join(BENCHMARKS)}") from None
+        raise AggregateError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}") from None
 
 
 def _check_known(dims: Sequence[str], bench: Benchmark) -> None:
     unknown = [d for d in dims if d not in bench.dimensions]
     if unknown:
-        raise AggregateError(f"unknown {bench.name} dimension(s) {', '.join(map(repr, unknown))}; "
-                             f"known: {', '.join(bench.dimensions)}")
+        raise AggregateError(
+            f"unknown {bench.name} dimension(s) {', '.join(map(repr, unknown))}; known: {', '.join(bench.dimensions)}"
+        )
 
 
 def _checked(dim: str, value: Any, check_range: bool = True) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise AggregateError(f"dimension {dim!r}: raw value {value!r} is not a number; "
-                             "pass a fraction (e.g. 0.9623) or null for a missing dimension")
+        raise AggregateError(
+            f"dimension {dim!r}: raw value {value!r} is not a number; "
+            "pass a fraction (e.g. 0.9623) or null for a missing dimension"
+        )
     value = float(value)
     if not math.isfinite(value):
-        raise AggregateError(f"dimension {dim!r}: raw value is {value}; fix the scoring run that "
-                             "produced it, or pass null to mark the dimension missing")
+        raise AggregateError(
+            f"dimension {dim!r}: raw value is {value}; fix the scoring run that "
+            "produced it, or pass null to mark the dimension missing"
+        )
     if check_range and not 0.0 <= value <= 1.0:
-        raise AggregateError(f"dimension {dim!r}: raw value {value} is outside [0, 1]; pass "
-                             "fractions as VBench's result JSON has them (96.23% -> 0.9623)")
+        raise AggregateError(
+            f"dimension {dim!r}: raw value {value} is outside [0, 1]; pass "
+            "fractions as VBench's result JSON has them (96.23% -> 0.9623)"
+        )
     return value
 
 
@@ -130,8 +144,7 @@ def _weighted_mean(dims: Sequence[str], normalised: Mapping[str, float | None]) 
     return sum(w * normalised[d] for w, d in zip(weights, dims)) / sum(weights)
 
 
-def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *,
-              check_range: bool = True) -> Aggregate:
+def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *, check_range: bool = True) -> Aggregate:
     """Score raw per-dimension fractions with ``benchmark``'s formula (see module docstring).
 
     ``check_range=False`` accepts finite values outside [0, 1]: what VBench's code returns with
@@ -146,8 +159,15 @@ def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *,
     if all(s is not None for s in groups.values()):
         weights = bench.group_weights
         total = sum(weights[g] * s for g, s in groups.items()) / sum(weights.values())
-    return Aggregate(bench.name, bench.formula, values, normalised, groups, total,
-                     tuple(d for d in bench.scored if values[d] is None))
+    return Aggregate(
+        bench.name,
+        bench.formula,
+        values,
+        normalised,
+        groups,
+        total,
+        tuple(d for d in bench.scored if values[d] is None),
+    )
 
 
 def mean(records: Sequence[Any]) -> float:
@@ -162,9 +182,11 @@ def _reduce(dim: str, reducer: Reducer, records: Sequence[Any]) -> float:
     try:
         return reducer(records)
     except (TypeError, ValueError) as exc:
-        raise AggregateError(f"dimension {dim!r}: reducer {getattr(reducer, '__name__', reducer)} "
-                             f"failed on its per-prompt records ({exc}); pass per-prompt numbers, "
-                             "or a reducer for these records") from exc
+        raise AggregateError(
+            f"dimension {dim!r}: reducer {getattr(reducer, '__name__', reducer)} "
+            f"failed on its per-prompt records ({exc}); pass per-prompt numbers, "
+            "or a reducer for these records"
+        ) from exc
 
 
 def _interval(values: Sequence[float | None], level: float) -> Interval | None:
@@ -175,9 +197,16 @@ def _interval(values: Sequence[float | None], level: float) -> Interval | None:
     return Interval(float(low), float(high))
 
 
-def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *,
-              reducers: Mapping[str, Reducer] | None = None, n_resamples: int = 1000,
-              seed: int = 0, level: float = 0.95, check_range: bool = True) -> Bootstrap:
+def bootstrap(
+    records: Mapping[str, Sequence[Any]],
+    benchmark: str = "vbench",
+    *,
+    reducers: Mapping[str, Reducer] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    check_range: bool = True,
+) -> Bootstrap:
     """Percentile bootstrap over prompts, independently per dimension.
 
     ``records`` maps a dimension to its per-prompt records (prompt sets may differ between
@@ -192,12 +221,16 @@ def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *
     reducers = dict(reducers or {})
     stray = [d for d in reducers if d not in records]
     if stray:
-        raise AggregateError(f"reducer given for {', '.join(map(repr, stray))} but no per-prompt "
-                             "records; pass records for it or drop the reducer")
+        raise AggregateError(
+            f"reducer given for {', '.join(map(repr, stray))} but no per-prompt "
+            "records; pass records for it or drop the reducer"
+        )
     empty = [d for d, recs in records.items() if len(recs) == 0]
     if empty:
-        raise AggregateError(f"no per-prompt records for {', '.join(map(repr, empty))}; "
-                             "drop the dimension (it becomes missing) or score its prompts")
+        raise AggregateError(
+            f"no per-prompt records for {', '.join(map(repr, empty))}; "
+            "drop the dimension (it becomes missing) or score its prompts"
+        )
     if n_resamples < 1:
         raise AggregateError(f"n_resamples={n_resamples}; it must be at least 1")
     if not 0.0 < level < 1.0:
@@ -222,7 +255,10 @@ def bootstrap(records: Mapping[str, Sequence[Any]], benchmark: str = "vbench", *
         raw={d: _interval([r.raw[d] for r in replicates], level) for d in dims},
         groups={g: _interval([r.groups[g] for r in replicates], level) for g in bench.groups},
         total=_interval([r.total for r in replicates], level),
-        level=level, n_resamples=n_resamples, seed=seed)
+        level=level,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
 
 
 def load_raw(path: Path) -> dict[str, Any]:
@@ -230,14 +266,16 @@ def load_raw(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise AggregateError(f"cannot read {path}: {exc.strerror}; pass the path of a raw-score "
-                             "JSON file") from None
+        raise AggregateError(f"cannot read {path}: {exc.strerror}; pass the path of a raw-score JSON file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AggregateError(f"{path} is not valid JSON ({exc}); pass {{dim: fraction}} or "
-                             "VBench's result JSON") from None
+        raise AggregateError(
+            f"{path} is not valid JSON ({exc}); pass {{dim: fraction}} or VBench's result JSON"
+        ) from None
     if not isinstance(data, dict):
-        raise AggregateError(f"{path} holds a JSON {type(data).__name__}; expected an object "
-                             "{dim: fraction} or VBench's {dim: [aggregate, [per-video...]]}")
+        raise AggregateError(
+            f"{path} holds a JSON {type(data).__name__}; expected an object "
+            "{dim: fraction} or VBench's {dim: [aggregate, [per-video...]]}"
+        )
     return {dim: _aggregate_value(path, dim, value) for dim, value in data.items()}
 
 
@@ -245,8 +283,9 @@ def _aggregate_value(path: Path, dim: str, value: Any) -> Any:
     if isinstance(value, list):
         if len(value) == 2 and isinstance(value[1], list):
             return value[0]
-        raise AggregateError(f"{path}: {dim!r} is a list but not VBench's "
-                             "[aggregate, [per-video results]]; fix or regenerate the file")
+        raise AggregateError(
+            f"{path}: {dim!r} is a list but not VBench's [aggregate, [per-video results]]; fix or regenerate the file"
+        )
     return value
 
 
@@ -257,21 +296,22 @@ def _fmt(value: float | None) -> str:
 def format_table(result: Aggregate) -> str:
     """A plain-text table of ``result`` in percent with 2 decimals ('-' where absent)."""
     width = max(map(len, result.raw)) + 2
-    lines = [f"{result.benchmark} (formula {result.formula}), percent",
-             f"{'dimension':<{width}}{'raw':>8}{'normalised':>12}"]
-    lines += [f"{d:<{width}}{_fmt(v):>8}{_fmt(result.normalised[d]):>12}"
-              for d, v in result.raw.items()]
+    lines = [
+        f"{result.benchmark} (formula {result.formula}), percent",
+        f"{'dimension':<{width}}{'raw':>8}{'normalised':>12}",
+    ]
+    lines += [f"{d:<{width}}{_fmt(v):>8}{_fmt(result.normalised[d]):>12}" for d, v in result.raw.items()]
     lines += [f"{g:<{width}}{_fmt(s):>8}" for g, s in result.groups.items()]
     lines.append(f"{'total':<{width}}{_fmt(result.total):>8}")
     if not result.complete:
-        lines.append(f"partial: missing {', '.join(result.missing)}; their groups and Total "
-                     "are not computed")
+        lines.append(f"partial: missing {', '.join(result.missing)}; their groups and Total are not computed")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.aggregate", description=(
-        "Score VBench / VBench-I2V raw per-dimension values (fractions)."))
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.aggregate", description=("Score VBench / VBench-I2V raw per-dimension values (fractions).")
+    )
     parser.add_argument("--benchmark", required=True, choices=list(BENCHMARKS))
     parser.add_argument("raw", type=Path, help="{dim: fraction} or VBench's result JSON")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -2,6 +2,7 @@
 
 A failed write (no space, read-only folder) raises ``WriteError`` naming the file and replaces nothing.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Scores in the files are percent, as published; ``raw_fractions`` turns a row's d
 the fractions that ``eval.aggregate.aggregate`` takes. Column meanings:
 ``reports/baselines/README.md``.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,23 +45,31 @@ def load_baselines(benchmark: str, path: Path | None = None) -> pd.DataFrame:
     expected = (*TEXT_COLUMNS, *score_columns(benchmark))
     missing = [c for c in expected if c not in table.columns]
     if missing:
-        raise BaselinesError(f"{path}: missing column(s) {', '.join(missing)}; add them to the "
-                             "header (empty cells where nothing was published)")
+        raise BaselinesError(
+            f"{path}: missing column(s) {', '.join(missing)}; add them to the "
+            "header (empty cells where nothing was published)"
+        )
     extra = [c for c in table.columns if c not in expected]
     if extra:
-        raise BaselinesError(f"{path}: unexpected column(s) {', '.join(extra)}; {benchmark} "
-                             f"baselines have exactly: {', '.join(expected)}")
+        raise BaselinesError(
+            f"{path}: unexpected column(s) {', '.join(extra)}; {benchmark} "
+            f"baselines have exactly: {', '.join(expected)}"
+        )
     for column in score_columns(benchmark):
         values = pd.to_numeric(table[column].replace("", math.nan), errors="coerce")
         bad = table[column][(table[column] != "") & ~values.between(0, 100)]
         if not bad.empty:
-            raise BaselinesError(f"{path}: column {column} holds {bad.iloc[0]!r}; scores are "
-                                 "percent as published, a number from 0 to 100, or empty")
+            raise BaselinesError(
+                f"{path}: column {column} holds {bad.iloc[0]!r}; scores are "
+                "percent as published, a number from 0 to 100, or empty"
+            )
         table[column] = values.astype(float)
     wrong = table.loc[table["benchmark"] != benchmark, "model"]
     if not wrong.empty:
-        raise BaselinesError(f"{path}: row {wrong.iloc[0]!r} is not a {benchmark} row; move it "
-                             "to its benchmark's file or fix its benchmark column")
+        raise BaselinesError(
+            f"{path}: row {wrong.iloc[0]!r} is not a {benchmark} row; move it "
+            "to its benchmark's file or fix its benchmark column"
+        )
     if (table["model"].str.strip() == "").any():
         raise BaselinesError(f"{path}: a row has an empty model name; name the model")
     return table[list(expected)]
@@ -68,5 +77,4 @@ def load_baselines(benchmark: str, path: Path | None = None) -> pd.DataFrame:
 
 def raw_fractions(row: pd.Series, benchmark: str) -> dict[str, float | None]:
     """A baseline row's published dimensions as fractions (``None`` where not published)."""
-    return {d: None if math.isnan(row[d]) else row[d] / 100.0
-            for d in get_benchmark(benchmark).dimensions}
+    return {d: None if math.isnan(row[d]) else row[d] / 100.0 for d in get_benchmark(benchmark).dimensions}

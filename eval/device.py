@@ -9,6 +9,7 @@ lazily, in the plan stage only, so ``--help`` and config errors stay torch-free,
 anyway to generate. A worker refuses to run on another kind than the planned one
 (``eval.generators.base.check_planned_device``).
 """
+
 from __future__ import annotations
 
 IN_PROCESS_LAUNCHERS = ("local", "debug")

@@ -4,6 +4,7 @@ is skipped when reading and sealed with a newline before the next append.
 Reading never crashes on a bad line: any other line that is not UTF-8, not JSON, or not of the record's
 shape is reported once as a warning with ``file:line`` and treated as absent (so its work is redone).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,9 @@ import os
 import sys
 import types
 import typing
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from .atomic import writing
 
@@ -75,8 +77,10 @@ def _warn(path: Path, number: int, raw: bytes, err: Exception) -> None:
         return
     _warned.add((str(path), number, raw))
     reason = f"not UTF-8 ({err.reason} at byte {err.start})" if isinstance(err, UnicodeDecodeError) else err
-    print(f"warning: {path}:{number}: bad line ignored, its work counts as not done and is redone: {reason}",
-          file=sys.stderr)
+    print(
+        f"warning: {path}:{number}: bad line ignored, its work counts as not done and is redone: {reason}",
+        file=sys.stderr,
+    )
 
 
 def record_parser(cls: type[T]) -> Callable[[Any], T]:
@@ -84,16 +88,28 @@ def record_parser(cls: type[T]) -> Callable[[Any], T]:
     the types of its fields (``int`` is accepted for ``float``); ``cls.__post_init__`` may check more."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    required = {name for name, f in fields.items()
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    required = {
+        name
+        for name, f in fields.items()
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
 
     def parse(value: Any) -> T:
         if not isinstance(value, dict):
             raise TypeError(f"expected a JSON object with {', '.join(sorted(required))}, got {type(value).__name__}")
         missing, unknown = required - set(value), set(value) - set(fields)
         if missing or unknown:
-            raise TypeError(", ".join(filter(None, [missing and f"missing {', '.join(sorted(missing))}",
-                                                    unknown and f"unknown {', '.join(sorted(unknown))}"])))
+            raise TypeError(
+                ", ".join(
+                    filter(
+                        None,
+                        [
+                            missing and f"missing {', '.join(sorted(missing))}",
+                            unknown and f"unknown {', '.join(sorted(unknown))}",
+                        ],
+                    )
+                )
+            )
         for name, v in value.items():
             if not _fits(v, hints[name]):
                 raise TypeError(f"{name}={v!r} is not {hints[name]}")

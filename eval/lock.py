@@ -1,4 +1,5 @@
 """One process at a time per run directory: an advisory ``flock`` on ``<run>/.lock``."""
+
 from __future__ import annotations
 
 import fcntl
@@ -24,8 +25,10 @@ def run_lock(run_dir: Path):
         except BlockingIOError:
             f.seek(0)
             holder = f.read().strip() or "unknown"
-            raise HarnessError(f"{run_dir} is in use by another run ({holder}); wait for it to finish, "
-                               "or stop it, then rerun the same command to resume") from None
+            raise HarnessError(
+                f"{run_dir} is in use by another run ({holder}); wait for it to finish, "
+                "or stop it, then rerun the same command to resume"
+            ) from None
         with writing(path):
             f.seek(0)
             f.truncate()

@@ -3,6 +3,7 @@
 Each line is appended (``eval.jsonl``) after the video has been renamed into place, so a crash leaves
 either no line (the unit is redone) or a complete one.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,7 +55,9 @@ class GenerationRecord:
         """Host and SLURM ids; an array task's job id is written ``<array job>_<task>`` as squeue shows it."""
         env = os.environ
         task = env.get("SLURM_ARRAY_TASK_ID")
-        job = f"{env['SLURM_ARRAY_JOB_ID']}_{task}" if task and env.get("SLURM_ARRAY_JOB_ID") else env.get("SLURM_JOB_ID")
+        job = (
+            f"{env['SLURM_ARRAY_JOB_ID']}_{task}" if task and env.get("SLURM_ARRAY_JOB_ID") else env.get("SLURM_JOB_ID")
+        )
         return {"host": socket.gethostname(), "slurm_job_id": job, "slurm_array_task_id": task}
 
 
@@ -69,8 +72,9 @@ def append_record(path: Path, record: GenerationRecord) -> None:
 def read_records(run_dir: Path) -> list[GenerationRecord]:
     """Every complete line of every manifest of the run, in file order."""
     parse = record_parser(GenerationRecord)
-    return [record for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl"))
-            for record in read_lines(path, parse)]
+    return [
+        record for path in sorted((Path(run_dir) / MANIFEST_DIR).glob("*.jsonl")) for record in read_lines(path, parse)
+    ]
 
 
 def latest_by_key(records: list[GenerationRecord]) -> dict[str, GenerationRecord]:
@@ -89,5 +93,8 @@ def video_intact(run_dir: Path, record: GenerationRecord, hash: bool = True) -> 
 
 def done_records(run_dir: Path, verify: bool = True) -> dict[str, GenerationRecord]:
     """Units whose video exists with the recorded size and sha256 (``verify=False`` trusts the manifest)."""
-    return {key: record for key, record in latest_by_key(read_records(run_dir)).items()
-            if record.status == "done" and (not verify or video_intact(run_dir, record))}
+    return {
+        key: record
+        for key, record in latest_by_key(read_records(run_dir)).items()
+        if record.status == "done" and (not verify or video_intact(run_dir, record))
+    }

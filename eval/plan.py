@@ -3,6 +3,7 @@
 ``plan.json`` is written once per run directory. The run directory is a pure function of
 (suite, generator fingerprint), so rerunning the same command resumes the same plan.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ class GeneratorSpec:
     params: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def from_config(cls, cfg: dict, execution_keys: tuple[str, ...] = EXECUTION_KEYS) -> "GeneratorSpec":
+    def from_config(cls, cfg: dict, execution_keys: tuple[str, ...] = EXECUTION_KEYS) -> GeneratorSpec:
         cfg = {k: v for k, v in cfg.items() if k not in execution_keys}
         return cls(name=cfg.pop("name"), params=tuple(sorted(cfg.items())))
 
@@ -79,7 +80,7 @@ class Plan:
     units: tuple[Unit, ...]
 
     @classmethod
-    def build(cls, suite: Suite, generator: GeneratorSpec, base_seed: int) -> "Plan":
+    def build(cls, suite: Suite, generator: GeneratorSpec, base_seed: int) -> Plan:
         fp = generator.fingerprint
         units = []
         for item in suite.items:
@@ -95,13 +96,17 @@ class Plan:
     def shard(self, index: int, count: int) -> tuple[Unit, ...]:
         """Fixed logical shard ``index`` of ``count``: contiguous runs of units, as even as possible."""
         n = len(self.units)
-        return self.units[index * n // count:(index + 1) * n // count]
+        return self.units[index * n // count : (index + 1) * n // count]
 
     def to_json(self) -> dict:
         return {
             "schema": PLAN_SCHEMA,
-            "suite": {"name": self.suite.name, "task": self.suite.task, "source": self.suite.source,
-                      "items": [item.to_json() for item in self.suite.items]},
+            "suite": {
+                "name": self.suite.name,
+                "task": self.suite.task,
+                "source": self.suite.source,
+                "items": [item.to_json() for item in self.suite.items],
+            },
             "generator": self.generator.config,
             "fingerprint": self.generator.fingerprint,
             "base_seed": self.base_seed,
@@ -109,11 +114,12 @@ class Plan:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "Plan":
+    def from_json(cls, d: dict) -> Plan:
         s = d["suite"]
         suite = Suite(s["name"], s["task"], tuple(SuiteItem.from_json(i) for i in s["items"]), s["source"])
-        return cls(suite, GeneratorSpec.from_config(d["generator"]), d["base_seed"],
-                   tuple(Unit(*u) for u in d["units"]))
+        return cls(
+            suite, GeneratorSpec.from_config(d["generator"]), d["base_seed"], tuple(Unit(*u) for u in d["units"])
+        )
 
 
 def run_dir_for(root: str | Path, suite_name: str, generator: GeneratorSpec) -> Path:
@@ -135,7 +141,8 @@ def write_or_check_plan(run_dir: Path, plan: Plan) -> Plan:
     detail = _diff_generator(old.get("generator", {}), new["generator"]) if "generator" in changed else ""
     raise HarnessError(
         f"{run_dir} already holds a different plan ({', '.join(changed)} changed{detail}); nothing was "
-        "overwritten. Use a new run.dir for the new settings, or rerun with the original settings to resume")
+        "overwritten. Use a new run.dir for the new settings, or rerun with the original settings to resume"
+    )
 
 
 def _diff_generator(old: dict, new: dict) -> str:

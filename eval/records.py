@@ -1,4 +1,5 @@
 """Frozen records that flow between stages, serialised as JSON next to the outputs."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -29,9 +30,10 @@ class SuiteItem:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "SuiteItem":
-        return cls(**{**d, "dimensions": tuple(d.get("dimensions", ())),
-                      "meta": tuple(sorted(d.get("meta", {}).items()))})
+    def from_json(cls, d: dict[str, Any]) -> SuiteItem:
+        return cls(
+            **{**d, "dimensions": tuple(d.get("dimensions", ())), "meta": tuple(sorted(d.get("meta", {}).items()))}
+        )
 
 
 @dataclass(frozen=True)

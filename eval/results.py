@@ -8,12 +8,13 @@ T2V temporal_flickering counts only the videos VBench's static filter keeps (n_e
 keeps; an upper bound while flags are missing); ``static_filter`` summarises the flags, and each video's
 flag is among its scores. The flags enter no score.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
 import subprocess
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eval.aggregate import aggregate, bootstrap, get_benchmark
@@ -29,12 +30,25 @@ from eval.workers.score import expected, selection, wanted
 RESULTS_FILE = "results.json"
 RESULTS_SCHEMA = 3  # 2: adds model, date, cost and the per-video table; 3: model_info
 BENCHMARK_OF_TASK = {"t2v": "vbench", "i2v": "vbench_i2v"}
-PACKAGES = ("torch", "torchvision", "diffusers", "transformers", "vbench", "numpy", "timm", "pyiqa",
-            "dreamsim", "open-clip-torch", "submitit", "hydra-core")
+PACKAGES = (
+    "torch",
+    "torchvision",
+    "diffusers",
+    "transformers",
+    "vbench",
+    "numpy",
+    "timm",
+    "pyiqa",
+    "dreamsim",
+    "open-clip-torch",
+    "submitit",
+    "hydra-core",
+)
 
 
-def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str, done: dict,
-                     chosen: Selection | None = None) -> tuple[dict, dict[str, list]]:
+def dimension_scores(
+    run_dir: Path, plan: Plan, dimension: str, scorer: str, done: dict, chosen: Selection | None = None
+) -> tuple[dict, dict[str, list]]:
     """Counts and per-prompt scores of one dimension over the run's current videos (those ``chosen`` by
     the static filter, if given); ``done`` is the run's ``done_records``."""
     current = {r.sha256 for r in done.values()} if chosen is None else {done[k].sha256 for k in chosen.keys}
@@ -45,15 +59,28 @@ def dimension_scores(run_dir: Path, plan: Plan, dimension: str, scorer: str, don
             by_prompt[rec.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
     n_ok = sum(len(v) for v in by_prompt.values())
     failed = [r for r in records.values() if r.status == "failed"]
-    counts = {"n_scored": n_ok, "n_expected": expected(plan, dimension, chosen), "n_failed": len(failed),
-              "n_failed_for_good": sum(r.retryable is False for r in failed),
-              "errors": dict(sorted(Counter(r.error.strip().splitlines()[0] for r in failed if r.error).items())),
-              "last_scored": max((r.time for r in records.values()), default=None)}
+    counts = {
+        "n_scored": n_ok,
+        "n_expected": expected(plan, dimension, chosen),
+        "n_failed": len(failed),
+        "n_failed_for_good": sum(r.retryable is False for r in failed),
+        "errors": dict(sorted(Counter(r.error.strip().splitlines()[0] for r in failed if r.error).items())),
+        "last_scored": max((r.time for r in records.values()), default=None),
+    }
     return counts, dict(sorted(by_prompt.items()))
 
 
-def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str], *,
-                  provenance: dict, n_resamples: int = 1000, seed: int = 0, model: str | None = None) -> dict:
+def build_results(
+    run_dir: Path,
+    plan: Plan,
+    dimensions: list[str],
+    scorers: dict[str, str],
+    *,
+    provenance: dict,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    model: str | None = None,
+) -> dict:
     from eval.generators import generator_class
 
     adapter_cls = generator_class(plan.generator.name)
@@ -76,8 +103,11 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
             records[dim] = list(by_prompt.values())
             reducers[dim] = lambda prompts, reduce=reduce: reduce([s for scores in prompts for s in scores])
     point = aggregate(raw, benchmark, check_range=False)
-    ci = bootstrap(records, benchmark, reducers=reducers, n_resamples=n_resamples, seed=seed,
-                   check_range=False) if records else None
+    ci = (
+        bootstrap(records, benchmark, reducers=reducers, n_resamples=n_resamples, seed=seed, check_range=False)
+        if records
+        else None
+    )
     for dim, entry in per_dim.items():
         entry["normalised"] = DIMENSIONS[dim].normalise(entry["raw"]) if entry["raw"] is not None else None
         interval = ci.raw.get(dim) if ci else None
@@ -89,9 +119,11 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
     return {
         "schema": RESULTS_SCHEMA,
         "model": model or adapter_cls.display_name(plan.generator.config, plan.suite.task),
-        "model_info": {"display_name": adapter_cls.display_name(plan.generator.config, plan.suite.task),
-                       "random_weights": adapter_cls.random_weights(plan.generator.config),
-                       "published_as": adapter_cls.published_as(plan.generator.config, plan.suite.task)},
+        "model_info": {
+            "display_name": adapter_cls.display_name(plan.generator.config, plan.suite.task),
+            "random_weights": adapter_cls.random_weights(plan.generator.config),
+            "published_as": adapter_cls.published_as(plan.generator.config, plan.suite.task),
+        },
         "date": _date(videos, per_dim),
         "run": str(run_dir),
         "suite": plan.suite.name,
@@ -104,8 +136,9 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
         "missing": list(point.missing),
         "dimensions": per_dim,
         "static_filter": filter_summary(run_dir, plan, scorers, chosen.get(FILTERED), done),
-        "groups": {g: {"value": v, "ci95": _interval(ci.groups.get(g) if ci else None)}
-                   for g, v in point.groups.items()},
+        "groups": {
+            g: {"value": v, "ci95": _interval(ci.groups.get(g) if ci else None)} for g, v in point.groups.items()
+        },
         "total": {"value": point.total, "ci95": _interval(ci.total if ci else None)},
         "bootstrap": {"resamples": n_resamples, "seed": seed, "unit": "prompt"},
         "constants_source": SOURCE,
@@ -115,20 +148,35 @@ def build_results(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dic
     }
 
 
-def filter_summary(run_dir: Path, plan: Plan, scorers: dict[str, str], chosen: Selection | None,
-                   done: dict) -> dict | None:
+def filter_summary(
+    run_dir: Path, plan: Plan, scorers: dict[str, str], chosen: Selection | None, done: dict
+) -> dict | None:
     """The static filter's flags and choice for temporal_flickering; None where it does not filter."""
     if chosen is None:
         return None
     units = wanted(plan, STATIC_FILTER)
     flags = read_flags(run_dir, units, done, scorers[STATIC_FILTER])
-    return {"scorer": scorers[STATIC_FILTER], "keep": KEEP, "n_videos": len(units), "n_flagged": len(flags),
-            "n_static": sum(flags.values()), "n_kept": len(chosen.keys), "complete": not chosen.pending,
-            "pending": sorted(chosen.pending), "short": dict(sorted(chosen.short.items()))}
+    return {
+        "scorer": scorers[STATIC_FILTER],
+        "keep": KEEP,
+        "n_videos": len(units),
+        "n_flagged": len(flags),
+        "n_static": sum(flags.values()),
+        "n_kept": len(chosen.keys),
+        "complete": not chosen.pending,
+        "pending": sorted(chosen.pending),
+        "short": dict(sorted(chosen.short.items())),
+    }
 
 
-def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[str, str],
-                chosen: dict[str, Selection | None], done: dict) -> list[dict]:
+def video_table(
+    run_dir: Path,
+    plan: Plan,
+    dimensions: list[str],
+    scorers: dict[str, str],
+    chosen: dict[str, Selection | None],
+    done: dict,
+) -> list[dict]:
     """One entry per planned video: its unit, prompt, image, file, generation facts and current scores
     (a filtered dimension's only where the static filter keeps the video; the filter's flag where it ran)."""
     shown = [*dimensions, *([STATIC_FILTER] if any(c is not None for c in chosen.values()) else [])]
@@ -137,12 +185,24 @@ def video_table(run_dir: Path, plan: Plan, dimensions: list[str], scorers: dict[
     rows = []
     for unit in plan.units:
         item, record = plan.items[unit.item_id], done.get(unit.key)
-        row = {"key": unit.key, "item_id": unit.item_id, "index": unit.index, "seed": unit.seed,
-               "prompt": item.prompt, "image": item.image, "video": None, "sha256": None, "seconds": None,
-               "device": None, "time": None, "scores": {}}
+        row = {
+            "key": unit.key,
+            "item_id": unit.item_id,
+            "index": unit.index,
+            "seed": unit.seed,
+            "prompt": item.prompt,
+            "image": item.image,
+            "video": None,
+            "sha256": None,
+            "seconds": None,
+            "device": None,
+            "time": None,
+            "scores": {},
+        }
         if record is not None:
-            row.update(video=record.video, sha256=record.sha256, seconds=record.seconds, device=record.device,
-                       time=record.time)
+            row.update(
+                video=record.video, sha256=record.sha256, seconds=record.seconds, device=record.device, time=record.time
+            )
             for dim in shown:
                 score = scores[dim].get(record.sha256)
                 if score is not None and (dim not in kept or unit.key in kept[dim]):
@@ -157,14 +217,18 @@ def generation_cost(videos: list[dict]) -> dict | None:
     if not timed:
         return None
     devices = sorted({v["device"] for v in timed if v["device"]})
-    return {"videos": len(timed), "seconds_per_video": sum(v["seconds"] for v in timed) / len(timed),
-            "devices": devices, "gpu": bool(devices) and all(d.startswith("cuda") for d in devices)}
+    return {
+        "videos": len(timed),
+        "seconds_per_video": sum(v["seconds"] for v in timed) / len(timed),
+        "devices": devices,
+        "gpu": bool(devices) and all(d.startswith("cuda") for d in devices),
+    }
 
 
 def _date(videos: list[dict], per_dim: dict) -> str | None:
     """The UTC date of the newest stored video or score, so the same stored results give the same file."""
     times = [v["time"] for v in videos if v["time"]] + [e["last_scored"] for e in per_dim.values() if e["last_scored"]]
-    return datetime.fromtimestamp(max(times), timezone.utc).strftime("%Y-%m-%d") if times else None
+    return datetime.fromtimestamp(max(times), UTC).strftime("%Y-%m-%d") if times else None
 
 
 def _interval(interval) -> list[float] | None:
@@ -183,8 +247,12 @@ def provenance(run_dir: Path, extra: dict) -> dict:
     """Harness git sha, package versions, devices and weights of the videos, plus ``extra``."""
     repo = Path(__file__).resolve().parents[1]
     try:
-        sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10).stdout.strip() or None
+        sha = (
+            subprocess.run(
+                ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     except OSError:
         sha = None
     versions = {}

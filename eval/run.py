@@ -3,6 +3,7 @@
 Stages read and write files under the run directory, so rerunning the same command resumes.
 Nothing heavy (torch, diffusers, vbench) is imported here; stages import what they need.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,8 +21,9 @@ COUNTS = ("run.shards", "scoring.chunks")  # settings that must be whole numbers
 def check_count(setting: str, value) -> None:
     """Refuse a count that is not a whole number >= 1 (never clamp it silently)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise HarnessError(f"{setting}={value} is not allowed: {setting} takes a whole number of 1 or more "
-                           f"(e.g. {setting}=4)")
+        raise HarnessError(
+            f"{setting}={value} is not allowed: {setting} takes a whole number of 1 or more (e.g. {setting}=4)"
+        )
 
 
 def run(cfg: DictConfig) -> Path:
@@ -31,8 +33,9 @@ def run(cfg: DictConfig) -> Path:
     from eval.suites import load_suite
 
     if "suite" not in cfg:
-        raise HarnessError("no suite given; add +suite=NAME (smoke, smoke_t2v, vbench_t2v, vbench_i2v, "
-                           "or custom with suite.path=FILE)")
+        raise HarnessError(
+            "no suite given; add +suite=NAME (smoke, smoke_t2v, vbench_t2v, vbench_i2v, or custom with suite.path=FILE)"
+        )
     unknown = [s for s in cfg.run.stages if s not in STAGES]
     if unknown:
         raise HarnessError(f"unknown stage(s) {', '.join(unknown)}; run.stages takes {', '.join(STAGES)}")
@@ -49,8 +52,7 @@ def run(cfg: DictConfig) -> Path:
         suite_options["ratio"] = ratio_for(*aspect)  # the crops of the model's aspect, e.g. 720x480 -> 3-2
     suite = load_suite(name, **suite_options)
     launcher_cfg = OmegaConf.to_container(cfg.launcher, resolve=True)
-    spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg),
-                                     adapter.execution_keys)
+    spec = GeneratorSpec.from_config(resolve_generator(generator_cfg, suite.task, launcher_cfg), adapter.execution_keys)
     run_dir = (Path(cfg.run.dir) if cfg.run.dir else run_dir_for(cfg.run.root, suite.name, spec)).resolve()
     from eval import stages
 
@@ -58,8 +60,10 @@ def run(cfg: DictConfig) -> Path:
     stages.preflight(plan, cfg, generator_cfg)
     with run_lock(run_dir):
         plan = write_or_check_plan(run_dir, plan)
-        print(f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
-              f"generator {spec.name} {spec.fingerprint})")
+        print(
+            f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
+            f"generator {spec.name} {spec.fingerprint})"
+        )
         incomplete = []
         for stage in STAGES:
             if stage in cfg.run.stages:

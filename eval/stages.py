@@ -1,4 +1,5 @@
 """Stage drivers: decide what is incomplete, hand it to the launcher, report."""
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,11 @@ LAUNCHES = "launches.jsonl"
 
 def last_shard_count(run_dir: Path, stage: str = "generate") -> int:
     """The shard count of the run's latest launch of ``stage`` (1 if there was none)."""
-    launches = [line for line in read_lines(Path(run_dir) / LAUNCHES)
-                if line.get("stage") == stage and isinstance(line.get("shards"), int)]
+    launches = [
+        line
+        for line in read_lines(Path(run_dir) / LAUNCHES)
+        if line.get("stage") == stage and isinstance(line.get("shards"), int)
+    ]
     return launches[-1]["shards"] if launches else 1
 
 
@@ -51,10 +55,11 @@ def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: di
 
     keys = generator_class(plan.generator.name).execution_keys
     execution = {k: generator_cfg[k] for k in keys if k in generator_cfg}
-    workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bool(cfg.run.progress))
-               for s in incomplete]
-    print(f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "
-          f"{len(incomplete)} of {n_shards} shards, launcher {cfg.launcher.name}")
+    workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bool(cfg.run.progress)) for s in incomplete]
+    print(
+        f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "
+        f"{len(incomplete)} of {n_shards} shards, launcher {cfg.launcher.name}"
+    )
     run_workers("generate", run_dir, workers, cfg, shards=n_shards)
     after = done_records(run_dir, verify=False)
     print(f"generate: {sum(u.key in after for u in plan.units)} of {len(plan.units)} videos done")
@@ -67,15 +72,25 @@ def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, **rec
     launcher = OmegaConf.to_container(cfg.launcher, resolve=True)
     folder = run_dir / "logs" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     outcomes = launch(workers, launcher, folder)
-    append_line(run_dir / LAUNCHES, {"time": time.time(), "stage": stage, **record,
-                                      "launched": [w.shard for w in workers], "launcher": launcher["name"],
-                                      "jobs": {str(o.shard): o.job_id for o in outcomes if o.job_id}})
+    append_line(
+        run_dir / LAUNCHES,
+        {
+            "time": time.time(),
+            "stage": stage,
+            **record,
+            "launched": [w.shard for w in workers],
+            "launcher": launcher["name"],
+            "jobs": {str(o.shard): o.job_id for o in outcomes if o.job_id},
+        },
+    )
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         print(f"{stage}: shard {o.shard} failed{f' (job {o.job_id})' if o.job_id else ''}:\n{o.error}")
     if failed:
-        raise HarnessError(f"{stage}: {len(failed)} of {len(outcomes)} shards failed (details above); "
-                           "rerun the same command to retry what is missing")
+        raise HarnessError(
+            f"{stage}: {len(failed)} of {len(outcomes)} shards failed (details above); "
+            "rerun the same command to retry what is missing"
+        )
 
 
 def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list[str]:
@@ -91,11 +106,17 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
             adapter(dim)  # unknown dimensions fail here, before any work
         return _fed(dims, plan, quiet, named=True)
     dims = _fed(list(DEFAULT_DIMENSIONS[plan.suite.task]), plan, quiet, named=False)
-    unfed = [d for d in dims if adapter(d).needs_auxiliary
-             and not any(d in dict(item.meta).get("auxiliary_info", {}) for item in plan.suite.items)]
+    unfed = [
+        d
+        for d in dims
+        if adapter(d).needs_auxiliary
+        and not any(d in dict(item.meta).get("auxiliary_info", {}) for item in plan.suite.items)
+    ]
     if unfed and not quiet:
-        print(f"score: no prompt of suite {plan.suite.name} carries the auxiliary_info that {', '.join(unfed)} "
-              "read (VBench_full_info.json has it: suite vbench_t2v); the results will be partial")
+        print(
+            f"score: no prompt of suite {plan.suite.name} carries the auxiliary_info that {', '.join(unfed)} "
+            "read (VBench_full_info.json has it: suite vbench_t2v); the results will be partial"
+        )
     dims = [d for d in dims if d not in unfed]
     if cfg.scoring.fixtures:
         from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED, missing_code
@@ -104,19 +125,30 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
 
         roots = scoring_roots(cfg.scoring)
         # bert=False: the fixtures include a bert-base-uncased stand-in (scene)
-        problems = {d: [str(p) for p in code_problems([d], bert=False, roots=roots)]
-                    + [f"missing {f.path(roots)}: {f.how_to_get(roots)}" for f in missing_code([d], roots)]
-                    for d in dims if d in SUPPORTED}
+        problems = {
+            d: [str(p) for p in code_problems([d], bert=False, roots=roots)]
+            + [f"missing {f.path(roots)}: {f.how_to_get(roots)}" for f in missing_code([d], roots)]
+            for d in dims
+            if d in SUPPORTED
+        }
         skipped = [d for d in dims if d not in SUPPORTED or problems[d]]
         slow = [d for d in dims if d in NOT_BY_DEFAULT and d not in skipped]
         if skipped and not quiet:
             print(f"score: {', '.join(skipped)} cannot run here, so the results will be partial:")
             for d in skipped:
-                print(f"  - {d}: " + ("; ".join(problems[d]) if problems.get(d) else "no random fixture (see "
-                                      f"`python -m eval.scoring.weights check --dimensions {d}`)"))
+                print(
+                    f"  - {d}: "
+                    + (
+                        "; ".join(problems[d])
+                        if problems.get(d)
+                        else f"no random fixture (see `python -m eval.scoring.weights check --dimensions {d}`)"
+                    )
+                )
         if slow and not quiet:
-            print(f"score: {', '.join(slow)} run full-size random models (one to two minutes a video on a CPU), "
-                  f"so only when named: scoring.dimensions=[{','.join(slow)}]; the results will be partial")
+            print(
+                f"score: {', '.join(slow)} run full-size random models (one to two minutes a video on a CPU), "
+                f"so only when named: scoring.dimensions=[{','.join(slow)}]; the results will be partial"
+            )
         dims = [d for d in dims if d not in skipped and d not in slow]
     return dims
 
@@ -136,13 +168,17 @@ def _fed(dims: list[str], plan: Plan, quiet: bool, named: bool) -> list[str]:
             continue
         bad = [item.id for item in plan.suite.items if dim in item.dimensions and not rule.scores_prompt(item.prompt)]
         if bad:
-            raise HarnessError(f"suite {plan.suite.name}: {len(bad)} item(s) list {dim}, but {dim} can score only "
-                               f"prompts with {rule.accepts_what}: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}"
-                               f"; fix: put the phrase in the prompt, or take {dim} off those items' dimensions")
+            raise HarnessError(
+                f"suite {plan.suite.name}: {len(bad)} item(s) list {dim}, but {dim} can score only "
+                f"prompts with {rule.accepts_what}: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}"
+                f"; fix: put the phrase in the prompt, or take {dim} off those items' dimensions"
+            )
         n_items = len({u.item_id for u in wanted(plan, dim)})
         if not n_items and named:
-            raise HarnessError(f"scoring.dimensions names {dim}, but no prompt of suite {plan.suite.name} has "
-                               f"{rule.accepts_what}; fix: leave {dim} out, or add such prompts")
+            raise HarnessError(
+                f"scoring.dimensions names {dim}, but no prompt of suite {plan.suite.name} has "
+                f"{rule.accepts_what}; fix: leave {dim} out, or add such prompts"
+            )
         if not n_items:
             if not quiet:
                 print(f"score: {dim} is left out: no prompt of suite {plan.suite.name} has {rule.accepts_what}")
@@ -171,14 +207,18 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), fps)
     waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
     if config["fps"] is None:
-        print(f"score: generator {plan.generator.name} fixes no fps, so the videos' container fps is not checked "
-              "(VBench's dynamic_degree reads it); set generator.expect_fps to check it")
+        print(
+            f"score: generator {plan.generator.name} fixes no fps, so the videos' container fps is not checked "
+            "(VBench's dynamic_degree reads it); set generator.expect_fps to check it"
+        )
     n_chunks = max(1, int(cfg.scoring.chunks))
     launched = 0
     for wave in waves:
         if launched and wave is filtered and not cfg.launcher.get("wait", True):
-            print(f"score: {', '.join(filtered)} is scored on the videos the static filter keeps: rerun this "
-                  "command once the submitted jobs are done")
+            print(
+                f"score: {', '.join(filtered)} is scored on the videos the static filter keeps: rerun this "
+                "command once the submitted jobs are done"
+            )
             break
         done = done_records(run_dir, verify=False)
         workers = []
@@ -188,12 +228,17 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
                 for line in selection_notes(plan.items, chosen):
                     print(line)
             chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
-            workers += [w for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config)
-                                    for c in range(chunks)) if w.todo()]
+            workers += [
+                w
+                for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
+                if w.todo()
+            ]
         if not workers:
             continue
-        print(f"score: {len(workers)} shards over {len({w.dimension for w in workers})} dimensions, "
-              f"launcher {cfg.launcher.name}")
+        print(
+            f"score: {len(workers)} shards over {len({w.dimension for w in workers})} dimensions, "
+            f"launcher {cfg.launcher.name}"
+        )
         launched += len(workers)
         try:
             run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
@@ -218,9 +263,9 @@ class StageIncomplete(HarnessError):
 
 
 def score_gaps(run_dir: Path, plan: Plan, scorers: dict[str, str]) -> tuple[list[str], bool]:
-    """What the stored scores of ``scorers``' dimensions lack, one line per dimension and kind: videos that failed for good (a rerun cannot
-    fix them), failed and will be retried, or have no score (their shard failed or was not run); and whether a
-    rerun may fill any of it."""
+    """What the stored scores of ``scorers``' dimensions lack, one line per dimension and kind: videos that failed
+    for good (a rerun cannot fix them), failed and will be retried, or have no score (their shard failed or was not
+    run); and whether a rerun may fill any of it."""
     from eval.scoring.records import current_scores, scores_path
     from eval.workers.score import scoreable, selection
 
@@ -228,20 +273,22 @@ def score_gaps(run_dir: Path, plan: Plan, scorers: dict[str, str]) -> tuple[list
     lines, retryable = [], False
     for dim, scorer in scorers.items():
         have = current_scores(run_dir, dim, scorer)
-        records = [have.get(r.sha256) for _, r in scoreable(plan, dim, done, selection(run_dir, plan, dim, done,
-                                                                                           scorers))]
+        records = [
+            have.get(r.sha256) for _, r in scoreable(plan, dim, done, selection(run_dir, plan, dim, done, scorers))
+        ]
         failed = [r for r in records if r is not None and r.status == "failed"]
         for_good = [r for r in failed if r.retryable is False]
         again = [r for r in failed if r.retryable is not False]
         pending = sum(r is None for r in records)
         where = scores_path(run_dir, dim, 0, 1).parent
         if for_good:
-            lines.append(f"{dim}: {_videos(for_good)} failed and a rerun cannot fix that ({_first_line(for_good)}); "
-                         f"the results are partial and name the failures (see {where}; scoring.retry_failed=true "
-                         "tries again)")
+            lines.append(
+                f"{dim}: {_videos(for_good)} failed and a rerun cannot fix that ({_first_line(for_good)}); "
+                f"the results are partial and name the failures (see {where}; scoring.retry_failed=true "
+                "tries again)"
+            )
         if again:
-            lines.append(f"{dim}: {_videos(again)} failed and a rerun may fix that ({_first_line(again)}; "
-                         f"see {where})")
+            lines.append(f"{dim}: {_videos(again)} failed and a rerun may fix that ({_first_line(again)}; see {where})")
         if pending:
             lines.append(f"{dim}: {pending} video(s) not scored (their shard failed, see above)")
         retryable = retryable or bool(again) or bool(pending)
@@ -265,13 +312,19 @@ def aggregate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: d
 
     dims = scoring_dimensions(cfg, plan, quiet=True)
     config, scorers = prepare_scoring(cfg.scoring, dims, check=False)
-    results = build_results(run_dir, plan, dims, scorers, n_resamples=int(cfg.scoring.bootstrap_resamples),
-                            seed=int(cfg.scoring.seed), provenance=provenance(run_dir, config["provenance"]),
-                            model=cfg.run.get("label"))
+    results = build_results(
+        run_dir,
+        plan,
+        dims,
+        scorers,
+        n_resamples=int(cfg.scoring.bootstrap_resamples),
+        seed=int(cfg.scoring.seed),
+        provenance=provenance(run_dir, config["provenance"]),
+        model=cfg.run.get("label"),
+    )
     path = write_results(run_dir, results)
     total = results["total"]["value"]
-    print(f"aggregate: {path} ({results['status']}"
-          f"{', Total %.2f%%' % (100 * total) if total is not None else ''})")
+    print(f"aggregate: {path} ({results['status']}{', Total %.2f%%' % (100 * total) if total is not None else ''})")
     return path
 
 

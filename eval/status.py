@@ -1,6 +1,7 @@
 """``python -m eval.status RUN_DIR``: units done, failed and pending per shard, s/video,
 GPU-hours spent and an ETA. Reads only the run's files, so it works while workers are running; a video
 recorded done counts as pending when its file is missing or not of the recorded size (no hashing)."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,29 +21,44 @@ def summarize(run_dir: Path, n_shards: int, parallel: int = 1) -> dict:
     for shard in range(n_shards):
         units = plan.shard(shard, n_shards)
         states = [latest[u.key].status if u.key in latest and u.key not in damaged else "pending" for u in units]
-        rows.append({"shard": shard, "done": states.count("done"), "failed": states.count("failed"),
-                     "pending": states.count("pending")})
+        rows.append(
+            {
+                "shard": shard,
+                "done": states.count("done"),
+                "failed": states.count("failed"),
+                "pending": states.count("pending"),
+            }
+        )
     seconds = [r.seconds for r in latest.values() if r.status == "done" and r.seconds is not None]
     s_per_video = sum(seconds) / len(seconds) if seconds else None
     todo = sum(r["pending"] + r["failed"] for r in rows)
     return {
-        "run": str(run_dir), "videos": len(plan.units), "shards": rows,
-        "done": sum(r["done"] for r in rows), "failed": sum(r["failed"] for r in rows),
-        "pending": sum(r["pending"] for r in rows), "damaged": len(damaged), "s_per_video": s_per_video,
+        "run": str(run_dir),
+        "videos": len(plan.units),
+        "shards": rows,
+        "done": sum(r["done"] for r in rows),
+        "failed": sum(r["failed"] for r in rows),
+        "pending": sum(r["pending"] for r in rows),
+        "damaged": len(damaged),
+        "s_per_video": s_per_video,
         "gpu_hours": sum(seconds) / 3600,
         "eta_hours": None if s_per_video is None else todo * s_per_video / 3600 / max(parallel, 1),
     }
 
 
 def format_summary(s: dict) -> str:
-    damaged = (f" ({s['damaged']} recorded done but missing or truncated: redone on the next run)"
-               if s["damaged"] else "")
+    damaged = (
+        f" ({s['damaged']} recorded done but missing or truncated: redone on the next run)" if s["damaged"] else ""
+    )
     lines = [f"{s['run']}: {s['done']}/{s['videos']} done, {s['failed']} failed, {s['pending']} pending{damaged}"]
-    lines += [f"  shard {r['shard']:>5}: {r['done']:>6} done {r['failed']:>5} failed {r['pending']:>6} pending"
-              for r in s["shards"]]
+    lines += [
+        f"  shard {r['shard']:>5}: {r['done']:>6} done {r['failed']:>5} failed {r['pending']:>6} pending"
+        for r in s["shards"]
+    ]
     if s["s_per_video"] is not None:
-        lines.append(f"  {s['s_per_video']:.1f} s/video, {s['gpu_hours']:.2f} GPU-hours spent, "
-                     f"ETA {s['eta_hours']:.2f} h")
+        lines.append(
+            f"  {s['s_per_video']:.1f} s/video, {s['gpu_hours']:.2f} GPU-hours spent, ETA {s['eta_hours']:.2f} h"
+        )
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ the combined leaderboards are rebuilt from every run of the sweep that has resul
 stored results, so it is current after each job, even if a later one fails. A job that fails does not stop the
 others; ``SweepSummary`` prints what each did at the end and exits 2 if any failed.
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,12 +19,24 @@ from eval.jsonl import append_line, read_lines
 RUNS_FILE = "runs.jsonl"
 
 
-def record(sweep_dir: Path, overrides: list[str], *, run_dir: Path | None = None, skipped: str | None = None,
-           error: str | None = None) -> None:
+def record(
+    sweep_dir: Path,
+    overrides: list[str],
+    *,
+    run_dir: Path | None = None,
+    skipped: str | None = None,
+    error: str | None = None,
+) -> None:
     status = "failed" if error else "skipped" if skipped else "done"
-    append_line(Path(sweep_dir) / RUNS_FILE, {"overrides": overrides, "status": status,
-                                              "run": None if run_dir is None else str(run_dir),
-                                              "why": error or skipped})
+    append_line(
+        Path(sweep_dir) / RUNS_FILE,
+        {
+            "overrides": overrides,
+            "status": status,
+            "run": None if run_dir is None else str(run_dir),
+            "why": error or skipped,
+        },
+    )
 
 
 def combined_reports(sweep_dir: Path, *, previews: bool = True) -> dict[str, Path]:
@@ -38,8 +51,10 @@ def combined_reports(sweep_dir: Path, *, previews: bool = True) -> dict[str, Pat
             runs = by_benchmark.setdefault(load_results(path).data["benchmark"], [])
             if path not in runs:  # a job run twice in one sweep
                 runs.append(path)
-    return {benchmark: build_report(runs, Path(sweep_dir) / benchmark, previews=previews)
-            for benchmark, runs in sorted(by_benchmark.items())}
+    return {
+        benchmark: build_report(runs, Path(sweep_dir) / benchmark, previews=previews)
+        for benchmark, runs in sorted(by_benchmark.items())
+    }
 
 
 class SweepSummary(Callback):

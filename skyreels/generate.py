@@ -1,9 +1,10 @@
 """One video from the command line, with the tiny built-in checkpoint or the real SkyReels V1 weights.
 
-    python -m skyreels.generate --prompt "A cat walks on the grass" --out cat.mp4               # tiny, T2V
-    python -m skyreels.generate --prompt "..." --image cat.png --out cat.mp4                   # tiny, I2V
-    python -m skyreels.generate --weights real --prompt "..." --out cat.mp4                   # real weights
+python -m skyreels.generate --prompt "A cat walks on the grass" --out cat.mp4               # tiny, T2V
+python -m skyreels.generate --prompt "..." --image cat.png --out cat.mp4                   # tiny, I2V
+python -m skyreels.generate --weights real --prompt "..." --out cat.mp4                   # real weights
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,14 +20,19 @@ TINY_SIZE = {"height": 64, "width": 64, "num_frames": 9, "num_inference_steps": 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m skyreels.generate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m skyreels.generate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--prompt", required=True)
     p.add_argument("--image", help="conditioning image: makes it image-to-video")
     p.add_argument("--out", required=True, help="output .mp4 path")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--weights", choices=("tiny", "real"), default="tiny",
-                   help="tiny: built-in random checkpoint (default); real: SkyReels V1 + HunyuanVideo")
+    p.add_argument(
+        "--weights",
+        choices=("tiny", "real"),
+        default="tiny",
+        help="tiny: built-in random checkpoint (default); real: SkyReels V1 + HunyuanVideo",
+    )
     p.add_argument("--base", help=f"base pipeline: hub id or folder (real default {DEFAULT_BASE})")
     p.add_argument("--base-revision")
     p.add_argument("--transformer", help="SkyReels transformer: hub id or folder (real default by task)")
@@ -55,14 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     from .pipeline import ModelSpec, SkyReelsGenerator
 
     task = "i2v" if args.image else "t2v"
-    overrides = {f.name: getattr(args, f.name) for f in fields(GenerationSettings)
-                 if getattr(args, f.name) is not None}
+    overrides = {f.name: getattr(args, f.name) for f in fields(GenerationSettings) if getattr(args, f.name) is not None}
     try:
         settings = GenerationSettings(**{**(TINY_SIZE if args.weights == "tiny" else {}), **overrides})
         tiny = args.weights == "tiny"
-        spec = ModelSpec(task=task, base=args.base or (TINY if tiny else DEFAULT_BASE),
-                         base_revision=args.base_revision, transformer=args.transformer or (TINY if tiny else None),
-                         transformer_revision=args.transformer_revision, device=args.device)
+        spec = ModelSpec(
+            task=task,
+            base=args.base or (TINY if tiny else DEFAULT_BASE),
+            base_revision=args.base_revision,
+            transformer=args.transformer or (TINY if tiny else None),
+            transformer_revision=args.transformer_revision,
+            device=args.device,
+        )
         generator = SkyReelsGenerator.load(spec, settings, offline=True if args.offline else None)
         info = generator.generate(args.prompt, seed=args.seed, out_path=args.out, image=args.image)
     except (SettingsError, WeightsError, FileNotFoundError) as err:

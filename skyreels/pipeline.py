@@ -1,4 +1,5 @@
 """The SkyReels V1 generator: diffusers' HunyuanVideo pipelines with SkyReels' recipe, one video per call."""
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,7 @@ class SkyReelsGenerator:
     pipe: object = None
 
     @classmethod
-    def load(cls, spec: ModelSpec, settings: GenerationSettings, *, offline: bool | None = None) -> "SkyReelsGenerator":
+    def load(cls, spec: ModelSpec, settings: GenerationSettings, *, offline: bool | None = None) -> SkyReelsGenerator:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # ffmpeg subprocesses fork after tokenizing
         from diffusers import HunyuanSkyreelsImageToVideoPipeline, HunyuanVideoPipeline, HunyuanVideoTransformer3DModel
 
@@ -77,7 +78,8 @@ class SkyReelsGenerator:
         if transformer.config.in_channels != expected:
             raise SettingsError(
                 f"transformer {tfm.source} has in_channels={transformer.config.in_channels}, but task={spec.task} "
-                f"needs {expected}; use the {DEFAULT_TRANSFORMERS[spec.task]} weights for {spec.task}")
+                f"needs {expected}; use the {DEFAULT_TRANSFORMERS[spec.task]} weights for {spec.task}"
+            )
         pipeline_cls = HunyuanSkyreelsImageToVideoPipeline if spec.task == "i2v" else HunyuanVideoPipeline
         pipe = pipeline_cls.from_pretrained(base.path, transformer=transformer, torch_dtype=dtype)
         check_template_crop(pipe.tokenizer, PROMPT_TEMPLATE)
@@ -109,10 +111,17 @@ class SkyReelsGenerator:
             torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
         kwargs = dict(
-            prompt=s.model_prompt(prompt), height=s.height, width=s.width, num_frames=s.num_frames,
-            num_inference_steps=s.num_inference_steps, true_cfg_scale=s.true_cfg_scale,
-            guidance_scale=s.guidance_scale, generator=torch.Generator("cpu").manual_seed(seed),
-            output_type="np", prompt_template=PROMPT_TEMPLATE, max_sequence_length=s.max_sequence_length,
+            prompt=s.model_prompt(prompt),
+            height=s.height,
+            width=s.width,
+            num_frames=s.num_frames,
+            num_inference_steps=s.num_inference_steps,
+            true_cfg_scale=s.true_cfg_scale,
+            guidance_scale=s.guidance_scale,
+            generator=torch.Generator("cpu").manual_seed(seed),
+            output_type="np",
+            prompt_template=PROMPT_TEMPLATE,
+            max_sequence_length=s.max_sequence_length,
         )
         if image is not None:
             kwargs["image"] = load_conditioning_image(image, s.width, s.height)
@@ -121,8 +130,14 @@ class SkyReelsGenerator:
         frames = (np.clip(video, 0.0, 1.0) * 255).round().astype(np.uint8)
         path = write_mp4(frames, out_path, fps=s.fps, quality=s.quality)
         return VideoInfo(
-            path=str(path), seed=seed, frames=len(frames), fps=s.fps, width=s.width, height=s.height,
-            seconds=time.perf_counter() - start, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            path=str(path),
+            seed=seed,
+            frames=len(frames),
+            fps=s.fps,
+            width=s.width,
+            height=s.height,
+            seconds=time.perf_counter() - start,
+            peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             peak_gpu_bytes=torch.cuda.max_memory_allocated() if cuda else None,
         )
 
@@ -138,10 +153,14 @@ class SkyReelsGenerator:
             yield
             return
         embeds, pooled, mask = self.pipe.encode_prompt(
-            prompt=s.negative_prompt, prompt_template=PROMPT_TEMPLATE, device=self.pipe._execution_device,
-            max_sequence_length=s.max_sequence_length)
-        kwargs.update(negative_prompt_embeds=embeds, negative_pooled_prompt_embeds=pooled,
-                      negative_prompt_attention_mask=mask)
+            prompt=s.negative_prompt,
+            prompt_template=PROMPT_TEMPLATE,
+            device=self.pipe._execution_device,
+            max_sequence_length=s.max_sequence_length,
+        )
+        kwargs.update(
+            negative_prompt_embeds=embeds, negative_pooled_prompt_embeds=pooled, negative_prompt_attention_mask=mask
+        )
         with batched_cfg(self.pipe.transformer, embeds, mask, pooled):
             yield
 
@@ -154,12 +173,17 @@ class SkyReelsGenerator:
         return {
             "task": self.spec.task,
             "weights": {name: w.to_json() for name, w in self.weights.items()},
-            "weights_summary": {name: f"{w.source}@{w.commit or w.revision or 'local'}" for name, w in self.weights.items()},
+            "weights_summary": {
+                name: f"{w.source}@{w.commit or w.revision or 'local'}" for name, w in self.weights.items()
+            },
             "settings": self.settings.to_json(),
             "device": str(self.pipe._execution_device),
             "dtype": str(self.pipe.transformer.dtype),
-            "versions": {"torch": torch.__version__, "diffusers": diffusers.__version__,
-                         "transformers": transformers.__version__},
+            "versions": {
+                "torch": torch.__version__,
+                "diffusers": diffusers.__version__,
+                "transformers": transformers.__version__,
+            },
         }
 
     def close(self) -> None:
@@ -179,8 +203,15 @@ def batched_cfg(transformer, negative_embeds, negative_mask, negative_pooled):
     call = transformer.forward
     pending: list = []
 
-    def forward(hidden_states, timestep, encoder_hidden_states, encoder_attention_mask, pooled_projections,
-                guidance=None, **kwargs):
+    def forward(
+        hidden_states,
+        timestep,
+        encoder_hidden_states,
+        encoder_attention_mask,
+        pooled_projections,
+        guidance=None,
+        **kwargs,
+    ):
         if pending:
             latents, uncond = pending.pop()
             if latents is not hidden_states:
@@ -191,8 +222,7 @@ def batched_cfg(transformer, negative_embeds, negative_mask, negative_pooled):
             hidden_states=torch.cat([hidden_states, hidden_states]),
             timestep=torch.cat([timestep, timestep]),
             encoder_hidden_states=torch.cat([encoder_hidden_states, negative_embeds.to(dtype)]),
-            encoder_attention_mask=torch.cat([encoder_attention_mask,
-                                              negative_mask.to(encoder_attention_mask.dtype)]),
+            encoder_attention_mask=torch.cat([encoder_attention_mask, negative_mask.to(encoder_attention_mask.dtype)]),
             pooled_projections=torch.cat([pooled_projections, negative_pooled.to(dtype)]),
             guidance=None if guidance is None else torch.cat([guidance, guidance]),
             **{**kwargs, "return_dict": False},
@@ -214,8 +244,9 @@ def batched_cfg(transformer, negative_embeds, negative_mask, negative_pooled):
 def _check_execution(settings: GenerationSettings, device) -> None:
     problems = check_knobs(settings, device)
     if device.type == "cpu" and settings.cpu_offload:
-        problems.append("cpu_offload=true offloads from a GPU; the model already runs on the CPU, set "
-                        "cpu_offload=false")
+        problems.append(
+            "cpu_offload=true offloads from a GPU; the model already runs on the CPU, set cpu_offload=false"
+        )
     if problems:
         raise SettingsError("; ".join(problems))
 

@@ -4,6 +4,7 @@ diffusers' HunyuanVideoPipeline defaults (true_cfg_scale=1.0, guidance_scale=6.0
 distilled-HunyuanVideo recipe; SkyReels V1 is sampled with true CFG 6.0 against a negative prompt
 and embedded guidance 1.0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,10 @@ class GenerationSettings(VideoSettings):
     def problems(self) -> list[str]:
         problems = super().problems()
         if self.true_cfg_scale > 1 and not self.negative_prompt:
-            problems.append("true_cfg_scale > 1 needs a negative_prompt: without one diffusers silently "
-                            "turns CFG off; set negative_prompt or true_cfg_scale=1")
+            problems.append(
+                "true_cfg_scale > 1 needs a negative_prompt: without one diffusers silently "
+                "turns CFG off; set negative_prompt or true_cfg_scale=1"
+            )
         if self.cfg_mode not in CFG_MODES:
             problems.append(f"cfg_mode={self.cfg_mode!r} is not one of {', '.join(CFG_MODES)}")
         return problems

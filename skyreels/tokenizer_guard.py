@@ -4,6 +4,7 @@ With transformers >= 5, the tokenizer diffusers loads as ``LlamaTokenizerFast`` 
 pre-tokenizer: the template no longer tokenizes to ``crop_start`` tokens, so template tokens leak into
 (or prompt tokens are cut from) the text embedding after the crop, silently.
 """
+
 from __future__ import annotations
 
 PROBE_PROMPT = "FPS-24, A red fox runs across a snowy field at dawn, camera panning left."
@@ -14,12 +15,14 @@ class TokenizerMismatchError(RuntimeError):
 
 
 def check_template_crop(tokenizer, template: dict, prompt: str = PROBE_PROMPT) -> None:
-    """Raise unless ``template`` formatted with ``prompt``, cropped at ``crop_start``, is exactly the prompt's tokens."""
+    """Raise unless ``template`` formatted with ``prompt`` and cropped at ``crop_start`` is exactly the prompt's
+    tokens."""
     crop_start = template["crop_start"]
     full = tokenizer(template["template"].format(prompt)).input_ids
     suffix = template["template"].split("{}", 1)[1]
-    expected = (tokenizer(prompt, add_special_tokens=False).input_ids
-                + tokenizer(suffix, add_special_tokens=False).input_ids)
+    expected = (
+        tokenizer(prompt, add_special_tokens=False).input_ids + tokenizer(suffix, add_special_tokens=False).input_ids
+    )
     got = full[crop_start:]
     if got != expected:
         shown = tokenizer.convert_ids_to_tokens(got[:8])

@@ -5,6 +5,7 @@ The SkyReels transformer (``Skywork/SkyReels-V1-Hunyuan-T2V`` / ``-I2V``) keeps 
 root; everything else (VAE, Llama and CLIP text encoders and tokenizers, scheduler) comes from the
 diffusers-format ``hunyuanvideo-community/HunyuanVideo``.
 """
+
 from __future__ import annotations
 
 from videogen.weights import TINY, Repo, ResolvedWeights, WeightsError, require_safetensors, resolve
@@ -25,9 +26,12 @@ BASE_COMPONENTS = {
     "tokenizer_2": "tokenizer_config.json",
     "scheduler": "scheduler_config.json",
 }
-BASE_REPO = Repo(what=f"HunyuanVideo base ({DEFAULT_BASE}: VAE, text encoders, tokenizers, scheduler)",
-                 setting="generator.base", patterns=("model_index.json", *(f"{name}/*" for name in BASE_COMPONENTS)),
-                 required=("model_index.json", *(f"{name}/{marker}" for name, marker in BASE_COMPONENTS.items())))
+BASE_REPO = Repo(
+    what=f"HunyuanVideo base ({DEFAULT_BASE}: VAE, text encoders, tokenizers, scheduler)",
+    setting="generator.base",
+    patterns=("model_index.json", *(f"{name}/*" for name in BASE_COMPONENTS)),
+    required=("model_index.json", *(f"{name}/{marker}" for name, marker in BASE_COMPONENTS.items())),
+)
 
 
 def resolve_base(source: str, revision: str | None = None, *, offline: bool | None = None) -> ResolvedWeights:
@@ -35,11 +39,16 @@ def resolve_base(source: str, revision: str | None = None, *, offline: bool | No
     return resolve(source, revision, BASE_REPO, offline=offline, tiny=lambda: _tiny(BASE_DIR))
 
 
-def resolve_transformer(source: str, task: str, revision: str | None = None, *,
-                        offline: bool | None = None) -> ResolvedWeights:
+def resolve_transformer(
+    source: str, task: str, revision: str | None = None, *, offline: bool | None = None
+) -> ResolvedWeights:
     """The SkyReels transformer folder (``config.json`` and safetensors at its root)."""
-    repo = Repo(what=f"SkyReels V1 {task.upper()} transformer ({DEFAULT_TRANSFORMERS[task]})",
-                setting="generator.transformer", required=("config.json",), patterns=("*.json", "*.safetensors"))
+    repo = Repo(
+        what=f"SkyReels V1 {task.upper()} transformer ({DEFAULT_TRANSFORMERS[task]})",
+        setting="generator.transformer",
+        required=("config.json",),
+        patterns=("*.json", "*.safetensors"),
+    )
     resolved = resolve(source, revision, repo, offline=offline, tiny=lambda: _tiny(TRANSFORMER_DIRS[task]))
     require_safetensors(resolved, repo)
     return resolved

@@ -1,4 +1,5 @@
 """Shared fixtures: the tiny SkyReels checkpoint is built once per test session, generators load once."""
+
 from __future__ import annotations
 
 import os

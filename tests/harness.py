@@ -1,4 +1,5 @@
 """Helpers for driving ``python -m eval.run`` in tests: in process (Hydra compose) or as a subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -32,13 +33,20 @@ def run_inprocess(*overrides: str) -> Path:
 def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     flags = [a for a in args if a.startswith("-")]  # Hydra's flags (-m) go before the overrides
     overrides = _generate_only_unless_told(a for a in args if not a.startswith("-"))
-    return subprocess.run([sys.executable, "-m", "eval.run", *flags, "run.progress=false", *overrides], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "eval.run", *flags, "run.progress=false", *overrides],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def manifest_lines(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for p in sorted((run_dir / "manifests").glob("*.jsonl"))
-            for line in p.read_text().splitlines()]
+    return [
+        json.loads(line) for p in sorted((run_dir / "manifests").glob("*.jsonl")) for line in p.read_text().splitlines()
+    ]
 
 
 def video_shas(run_dir: Path) -> dict[str, str]:

@@ -9,6 +9,7 @@ cluster is already up, ~6 s from scratch plus apt-get the first time) and return
 Environment:
   SKYREELS_SLURM_DIR  state directory of the local cluster (default /var/tmp/skyreels-slurm)
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 submitit pickles functions by reference, so they live in an importable module; the
 tests put this folder (and the repository root) on the worker's PYTHONPATH.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ def job_env() -> dict:
 
 
 def square_with_env(x: int) -> dict:
-    return {"x": x, "square": x * x, "task": os.environ.get("SLURM_ARRAY_TASK_ID"),
-            "array_job": os.environ.get("SLURM_ARRAY_JOB_ID")}
+    return {
+        "x": x,
+        "square": x * x,
+        "task": os.environ.get("SLURM_ARRAY_TASK_ID"),
+        "array_job": os.environ.get("SLURM_ARRAY_JOB_ID"),
+    }
 
 
 def sleep_with_marker(marker: str, seconds: float) -> str:

@@ -1,4 +1,5 @@
 """eval.aggregate: golden scores from published figures, partial results, errors, bootstrap, CLI."""
+
 from __future__ import annotations
 
 import json
@@ -16,20 +17,55 @@ from eval.vbench_constants import BENCHMARKS, DIMENSIONS
 REPO = Path(__file__).resolve().parent.parent
 
 # CogVideoX-5B on the VBench leaderboard (/work/shared/reference/published_vbench.md), in order.
-T2V_ORDER = ("subject_consistency background_consistency temporal_flickering motion_smoothness "
-             "dynamic_degree aesthetic_quality imaging_quality object_class multiple_objects "
-             "human_action color spatial_relationship scene appearance_style temporal_style "
-             "overall_consistency").split()
-COGVIDEOX_5B = dict(zip(T2V_ORDER, (v / 100 for v in (
-    96.23, 96.52, 98.66, 96.92, 70.97, 61.98, 62.90, 85.23,
-    62.11, 99.40, 82.81, 66.35, 53.20, 24.91, 25.38, 27.59))))
+T2V_ORDER = (
+    "subject_consistency background_consistency temporal_flickering motion_smoothness "
+    "dynamic_degree aesthetic_quality imaging_quality object_class multiple_objects "
+    "human_action color spatial_relationship scene appearance_style temporal_style "
+    "overall_consistency"
+).split()
+COGVIDEOX_5B = dict(
+    zip(
+        T2V_ORDER,
+        (
+            v / 100
+            for v in (
+                96.23,
+                96.52,
+                98.66,
+                96.92,
+                70.97,
+                61.98,
+                62.90,
+                85.23,
+                62.11,
+                99.40,
+                82.81,
+                66.35,
+                53.20,
+                24.91,
+                25.38,
+                27.59,
+            )
+        ),
+    )
+)
 
 # DynamiCrafter-1024 on VBench-I2V (same file).
-DYNAMICRAFTER_1024 = {k: v / 100 for k, v in {
-    "camera_motion": 35.44, "i2v_subject": 98.17, "i2v_background": 98.60,
-    "subject_consistency": 95.69, "background_consistency": 97.38, "motion_smoothness": 97.38,
-    "dynamic_degree": 47.40, "aesthetic_quality": 66.46, "imaging_quality": 69.34,
-    "temporal_flickering": 97.63}.items()}
+DYNAMICRAFTER_1024 = {
+    k: v / 100
+    for k, v in {
+        "camera_motion": 35.44,
+        "i2v_subject": 98.17,
+        "i2v_background": 98.60,
+        "subject_consistency": 95.69,
+        "background_consistency": 97.38,
+        "motion_smoothness": 97.38,
+        "dynamic_degree": 47.40,
+        "aesthetic_quality": 66.46,
+        "imaging_quality": 69.34,
+        "temporal_flickering": 97.63,
+    }.items()
+}
 
 
 def test_constants_table_matches_vbench():
@@ -121,8 +157,7 @@ def test_percent_or_non_numbers_are_refused(bad, hint):
 def _per_prompt(seed: int = 1, n: int = 400, sd: float = 0.05) -> dict[str, list[float]]:
     """Synthetic per-prompt values around CogVideoX-5B's, a different prompt count per dim."""
     rng = np.random.default_rng(seed)
-    return {d: list(np.clip(rng.normal(v, sd, n + 7 * i), 0, 1))
-            for i, (d, v) in enumerate(COGVIDEOX_5B.items())}
+    return {d: list(np.clip(rng.normal(v, sd, n + 7 * i), 0, 1)) for i, (d, v) in enumerate(COGVIDEOX_5B.items())}
 
 
 def test_bootstrap_is_deterministic_and_seeded():
@@ -169,7 +204,10 @@ def test_bootstrap_missing_dimension_has_no_group_or_total_interval():
 def test_bootstrap_custom_reducer_on_records():
     # Records as (hits, pairs): the raw value is the pair-weighted sum, not a mean of ratios.
     records = {"multiple_objects": [(1, 1), (0, 3), (2, 4)]}
-    pairs = lambda recs: sum(h for h, _ in recs) / sum(n for _, n in recs)
+
+    def pairs(recs):
+        return sum(h for h, _ in recs) / sum(n for _, n in recs)
+
     result = bootstrap(records, "vbench", reducers={"multiple_objects": pairs}, n_resamples=50)
     assert result.point.raw["multiple_objects"] == pytest.approx(3 / 8)
     with pytest.raises(AggregateError, match="'color'"):
@@ -186,8 +224,9 @@ def test_bootstrap_refuses_empty_records():
 def _cli(tmp_path: Path, payload, *args: str) -> subprocess.CompletedProcess:
     path = tmp_path / "raw.json"
     path.write_text(payload if isinstance(payload, str) else json.dumps(payload))
-    return subprocess.run([sys.executable, "-m", "eval.aggregate", *args, str(path)],
-                          cwd=REPO, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "eval.aggregate", *args, str(path)], cwd=REPO, capture_output=True, text=True
+    )
 
 
 def test_cli_table_from_plain_fractions(tmp_path):
@@ -200,8 +239,7 @@ def test_cli_table_from_plain_fractions(tmp_path):
 
 
 def test_cli_json_from_vbench_result_format(tmp_path):
-    vbench_format = {d: [v, [{"video_path": "a.mp4", "video_results": v}]]
-                     for d, v in DYNAMICRAFTER_1024.items()}
+    vbench_format = {d: [v, [{"video_path": "a.mp4", "video_results": v}]] for d, v in DYNAMICRAFTER_1024.items()}
     run = _cli(tmp_path, vbench_format, "--benchmark", "vbench_i2v", "--json")
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
@@ -217,13 +255,16 @@ def test_cli_partial(tmp_path):
     assert run.stdout.splitlines()[-1].startswith("partial: missing camera_motion, i2v_background")
 
 
-@pytest.mark.parametrize("payload, needle", [
-    ('{"color": NaN}', "'color'"),
-    ({"colour": 0.5}, "'colour'"),
-    ({"color": [0.5, 0.6, 0.7]}, "'color'"),
-    ("[0.5]", "JSON list"),
-    ("{not json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "payload, needle",
+    [
+        ('{"color": NaN}', "'color'"),
+        ({"colour": 0.5}, "'colour'"),
+        ({"color": [0.5, 0.6, 0.7]}, "'color'"),
+        ("[0.5]", "JSON list"),
+        ("{not json", "not valid JSON"),
+    ],
+)
 def test_cli_bad_input_exits_nonzero_with_one_line(tmp_path, payload, needle):
     run = _cli(tmp_path, payload, "--benchmark", "vbench")
     assert run.returncode == 2
@@ -233,7 +274,11 @@ def test_cli_bad_input_exits_nonzero_with_one_line(tmp_path, payload, needle):
 
 
 def test_cli_missing_file(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "eval.aggregate", "--benchmark", "vbench",
-                          str(tmp_path / "nope.json")], cwd=REPO, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "eval.aggregate", "--benchmark", "vbench", str(tmp_path / "nope.json")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert "cannot read" in run.stderr and "nope.json" in run.stderr

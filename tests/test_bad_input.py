@@ -1,11 +1,11 @@
 """The bad-input matrix: each case is one clear error line and a non-zero exit, and nothing produced is lost."""
+
 from __future__ import annotations
 
 import fcntl
 import json
 
 import pytest
-
 from harness import manifest_lines, run_cli, run_inprocess, video_shas
 
 
@@ -30,17 +30,24 @@ def error_line(result) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("rows, expected", [
-    ([{"prompt": "a cat", "image": "missing.png"}], "missing.png"),
-    ([{"prompt": "a cat", "image": "corrupt.png"}], "corrupt.png"),
-    ([{"prompt": "", "image": "ok.png"}], "empty prompt"),
-    ([{"prompt": "x" * 300, "image": "ok.png"}], "300 bytes"),
-    ([{"prompt": "a cat/dog", "image": "ok.png"}], "'/'"),
-    ([{"prompt": "a cat", "image": "ok.png"}, {"prompt": "a cat\nwalks", "image": "ok.png"}],
-     "suite.jsonl:2: prompt contains the control character '\\n' at character 6"),
-    ([{"id": "a", "prompt": "a cat", "image": "ok.png"}, {"id": "a", "prompt": "a dog", "image": "ok.png"}],
-     "duplicate"),
-])
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        ([{"prompt": "a cat", "image": "missing.png"}], "missing.png"),
+        ([{"prompt": "a cat", "image": "corrupt.png"}], "corrupt.png"),
+        ([{"prompt": "", "image": "ok.png"}], "empty prompt"),
+        ([{"prompt": "x" * 300, "image": "ok.png"}], "300 bytes"),
+        ([{"prompt": "a cat/dog", "image": "ok.png"}], "'/'"),
+        (
+            [{"prompt": "a cat", "image": "ok.png"}, {"prompt": "a cat\nwalks", "image": "ok.png"}],
+            "suite.jsonl:2: prompt contains the control character '\\n' at character 6",
+        ),
+        (
+            [{"id": "a", "prompt": "a cat", "image": "ok.png"}, {"id": "a", "prompt": "a dog", "image": "ok.png"}],
+            "duplicate",
+        ),
+    ],
+)
 def test_bad_suite_is_refused_before_generation(tmp_path, png, rows, expected):
     (tmp_path / "corrupt.png").write_bytes(png.read_bytes()[:40])
     suite = write_suite(tmp_path, rows)
@@ -50,12 +57,14 @@ def test_bad_suite_is_refused_before_generation(tmp_path, png, rows, expected):
     assert not (tmp_path / "runs").exists()  # refused before anything was planned
 
 
-@pytest.mark.parametrize("setting, value", [("run.shards", "0"), ("run.shards", "-3"), ("scoring.chunks", "0"),
-                                            ("run.shards", "abc")])
+@pytest.mark.parametrize(
+    "setting, value", [("run.shards", "0"), ("run.shards", "-3"), ("scoring.chunks", "0"), ("run.shards", "abc")]
+)
 def test_invalid_count_is_refused_before_anything_is_made(tmp_path, setting, value):
     result = run_cli("+suite=smoke_t2v", f"run.root={tmp_path / 'runs'}", f"{setting}={value}")
-    assert error_line(result) == (f"error: {setting}={value} is not allowed: {setting} takes a whole number "
-                                  f"of 1 or more (e.g. {setting}=4)"), result.stderr
+    assert error_line(result) == (
+        f"error: {setting}={value} is not allowed: {setting} takes a whole number of 1 or more (e.g. {setting}=4)"
+    ), result.stderr
     assert not (tmp_path / "runs").exists()
 
 
@@ -68,16 +77,20 @@ def test_prompt_with_a_newline_in_a_quoted_csv_cell_is_refused(tmp_path, png):
 
 
 def test_unknown_suite_and_launcher(tmp_path):
-    for args, expected in [(["+suite=nope"], "Could not find 'suite/nope'"),
-                           (["+suite=smoke", "launcher=nope"], "Could not find 'launcher/nope'")]:
+    for args, expected in [
+        (["+suite=nope"], "Could not find 'suite/nope'"),
+        (["+suite=smoke", "launcher=nope"], "Could not find 'launcher/nope'"),
+    ]:
         result = run_cli(*args, f"run.root={tmp_path}")
         assert result.returncode != 0 and expected in result.stderr.splitlines()[0], result.stderr
 
 
 def test_missing_suite(tmp_path):
     result = run_cli(f"run.root={tmp_path}")
-    assert error_line(result) == ("error: no suite given; add +suite=NAME (smoke, smoke_t2v, vbench_t2v, "
-                                  "vbench_i2v, or custom with suite.path=FILE)")
+    assert error_line(result) == (
+        "error: no suite given; add +suite=NAME (smoke, smoke_t2v, vbench_t2v, "
+        "vbench_i2v, or custom with suite.path=FILE)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +126,8 @@ def test_vbench_i2v_without_data_says_what_to_provide(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def vbench_i2v_data(tmp_path_factory):
     """VBench-I2V's real prompt list (../shared/vbench) with a stand-in image for each of its 355 crops."""
-    from PIL import Image
-
     from conftest import SHARED
+    from PIL import Image
 
     info = SHARED / "vbench" / "vbench2_i2v_full_info.json"
     if not info.is_file():
@@ -137,8 +149,12 @@ def test_vbench_i2v_without_real_weights_stops_before_any_work(tmp_path, monkeyp
     """The real job, offline on a machine without the weights: both weights named, nothing made or launched."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, f"run.root={tmp_path}/runs",
-                     "run.stages=[generate,score,aggregate,report]")
+    result = run_cli(
+        "+suite=vbench_i2v",
+        *vbench_i2v_data,
+        f"run.root={tmp_path}/runs",
+        "run.stages=[generate,score,aggregate,report]",
+    )
     assert result.returncode == 2, result.stderr
     assert "hunyuanvideo-community/HunyuanVideo is not in the Hugging Face cache" in result.stderr
     assert "huggingface-cli download Skywork/SkyReels-V1-Hunyuan-I2V" in result.stderr
@@ -148,8 +164,13 @@ def test_vbench_i2v_without_real_weights_stops_before_any_work(tmp_path, monkeyp
 def test_vbench_i2v_without_vbench_weights_stops_before_generating(tmp_path, monkeypatch, vbench_i2v_data):
     monkeypatch.setenv("VBENCH_CACHE_DIR", str(tmp_path / "vbench"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, "generator=skyreels_tiny", f"run.root={tmp_path}/runs",
-                     "run.stages=[generate,score,aggregate,report]")
+    result = run_cli(
+        "+suite=vbench_i2v",
+        *vbench_i2v_data,
+        "generator=skyreels_tiny",
+        f"run.root={tmp_path}/runs",
+        "run.stages=[generate,score,aggregate,report]",
+    )
     assert result.returncode == 2
     assert "VBench cannot score" in result.stderr and "camera_motion" in result.stderr
     assert f"missing {tmp_path}/vbench/clip_model/ViT-L-14.pt" in result.stderr
@@ -157,19 +178,28 @@ def test_vbench_i2v_without_vbench_weights_stops_before_generating(tmp_path, mon
     assert not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize("generator, repo", [
-    ("cogvideox_i2v", "THUDM/CogVideoX-5b-I2V"),
-    ("wan_i2v_720p", "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers"),
-    ("wan_i2v_480p", "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"),
-    ("hunyuanvideo_i2v", "hunyuanvideo-community/HunyuanVideo-I2V"),
-])
-def test_each_real_i2v_model_without_weights_stops_before_any_work(generator, repo, tmp_path, monkeypatch,
-                                                                    vbench_i2v_data):
+@pytest.mark.parametrize(
+    "generator, repo",
+    [
+        ("cogvideox_i2v", "THUDM/CogVideoX-5b-I2V"),
+        ("wan_i2v_720p", "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers"),
+        ("wan_i2v_480p", "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"),
+        ("hunyuanvideo_i2v", "hunyuanvideo-community/HunyuanVideo-I2V"),
+    ],
+)
+def test_each_real_i2v_model_without_weights_stops_before_any_work(
+    generator, repo, tmp_path, monkeypatch, vbench_i2v_data
+):
     """``+suite=vbench_i2v generator=<model>`` offline without the weights: the repo and its download named."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    result = run_cli("+suite=vbench_i2v", *vbench_i2v_data, f"generator={generator}", f"run.root={tmp_path}/runs",
-                     "run.stages=[generate]")
+    result = run_cli(
+        "+suite=vbench_i2v",
+        *vbench_i2v_data,
+        f"generator={generator}",
+        f"run.root={tmp_path}/runs",
+        "run.stages=[generate]",
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{repo} is not in the Hugging Face cache" in result.stderr
     assert f"huggingface-cli download {repo}" in result.stderr

@@ -1,4 +1,5 @@
 """Published baselines: transcription, recomputation through eval.aggregate, loader errors."""
+
 from __future__ import annotations
 
 import math
@@ -17,10 +18,24 @@ TOL = 0.02
 DERIVED_TOL = TOL + 0.01
 
 MODELS = {
-    "vbench_i2v": {"DynamiCrafter-1024", "CogVideoX-5b-I2V", "HunyuanVideo-I2V", "SVD-XT-1.0",
-                   "Animate-Anything", "ConsistI2V", "VideoCrafter-I2V"},
-    "vbench": {"CogVideoX-5B", "OpenSora V1.3", "AnimateDiff-V2", "VideoCrafter-2.0 VEnhancer",
-               "CogVideoX1.5-5B", "HunyuanVideo 540P", "SkyReels V1 540P"},
+    "vbench_i2v": {
+        "DynamiCrafter-1024",
+        "CogVideoX-5b-I2V",
+        "HunyuanVideo-I2V",
+        "SVD-XT-1.0",
+        "Animate-Anything",
+        "ConsistI2V",
+        "VideoCrafter-I2V",
+    },
+    "vbench": {
+        "CogVideoX-5B",
+        "OpenSora V1.3",
+        "AnimateDiff-V2",
+        "VideoCrafter-2.0 VEnhancer",
+        "CogVideoX1.5-5B",
+        "HunyuanVideo 540P",
+        "SkyReels V1 540P",
+    },
 }
 
 
@@ -77,9 +92,15 @@ def test_complete_groups_recompute_to_published(benchmark):
     checked = list(_recomputed_vs_published(benchmark))
     off = [c for c in checked if abs(c[2] - c[3]) > c[4]]
     assert not off, f"recomputed vs published beyond tolerance: {off}"
-    expected = {"vbench": {("CogVideoX-5B", "total"), ("CogVideoX-5B", "semantic")},
-                "vbench_i2v": {("DynamiCrafter-1024", "i2v"), ("SVD-XT-1.0", "quality"),
-                               ("ConsistI2V", "total"), ("VideoCrafter-I2V", "i2v")}}[benchmark]
+    expected = {
+        "vbench": {("CogVideoX-5B", "total"), ("CogVideoX-5B", "semantic")},
+        "vbench_i2v": {
+            ("DynamiCrafter-1024", "i2v"),
+            ("SVD-XT-1.0", "quality"),
+            ("ConsistI2V", "total"),
+            ("VideoCrafter-I2V", "i2v"),
+        },
+    }[benchmark]
     assert expected <= {(m, s) for m, s, *_ in checked}
 
 
@@ -109,8 +130,7 @@ def test_missing_column_names_column_and_file(tmp_path):
 def test_other_malformed_files(tmp_path):
     with pytest.raises(BaselinesError, match="nope.csv"):
         load_baselines("vbench", tmp_path / "nope.csv")
-    table = pd.read_csv(BASELINES_DIR / "vbench_t2v.csv",
-                        dtype=str, keep_default_na=False)
+    table = pd.read_csv(BASELINES_DIR / "vbench_t2v.csv", dtype=str, keep_default_na=False)
     bad = table.copy()
     bad.loc[0, "scene"] = "n/a"
     with pytest.raises(BaselinesError, match="column scene holds 'n/a'"):

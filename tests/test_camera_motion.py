@@ -1,5 +1,6 @@
 """camera_motion for real: VBench's source tree and co-tracker's hub repo at their pinned commits, asked only of
 prompts with a camera phrase, equal to ``VBenchI2V.evaluate``; without the code, a partial run that says why."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ import os
 import shutil
 
 import pytest
-
 from conftest import CODE_ENV, HAVE_THIRD_PARTY
+from harness import compose, run_cli, run_inprocess
+
 from eval.generators.base import Provenance
 from eval.generators.skyreels import SkyReelsAdapter
-from harness import compose, run_cli, run_inprocess
 
 needs_code = pytest.mark.skipif(not HAVE_THIRD_PARTY, reason="../shared/third_party not found beside the checkout")
 
@@ -53,15 +54,19 @@ def test_camera_motion_values_equal_vbench_evaluate(scored, tmp_path):
 
 
 def _lines(run_dir, dimension):
-    return [json.loads(line) for p in (run_dir / "scores" / dimension).glob("*.jsonl")
-            for line in p.read_text().splitlines()]
+    return [
+        json.loads(line)
+        for p in (run_dir / "scores" / dimension).glob("*.jsonl")
+        for line in p.read_text().splitlines()
+    ]
 
 
 def test_without_the_code_the_run_is_partial_and_says_why_once(tmp_path):
     """The tiny default where neither VBench's source nor co-tracker is to be had (no network, nothing set)."""
     env = {k: v for k, v in os.environ.items() if k not in (*CODE_ENV, "PYTHONPATH")}  # the session cache: no src/
-    result = run_cli("+suite=smoke", f"run.root={tmp_path}", "suite.samples=1",
-                     "run.stages=[generate,score,aggregate]", env=env)
+    result = run_cli(
+        "+suite=smoke", f"run.root={tmp_path}", "suite.samples=1", "run.stages=[generate,score,aggregate]", env=env
+    )
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if "camera_motion" in line]
     assert len(lines) == 2 and lines[0] == "score: camera_motion cannot run here, so the results will be partial:"
@@ -118,13 +123,16 @@ def test_camera_motion_is_asked_only_of_prompts_with_a_camera_phrase(tmp_path, c
 
     Image.new("RGB", (64, 36)).save(tmp_path / "a.png")
     suite = tmp_path / "s.jsonl"
-    suite.write_text('{"prompt": "A dog runs, camera zooms in", "image": "a.png"}\n'
-                     '{"prompt": "A dog sleeps", "image": "a.png"}\n')
+    suite.write_text(
+        '{"prompt": "A dog runs, camera zooms in", "image": "a.png"}\n{"prompt": "A dog sleeps", "image": "a.png"}\n'
+    )
     dims, plan = _scoring_dims("+suite=custom", f"suite.path={suite}", "scoring.dimensions=[camera_motion]")
     assert dims == ["camera_motion"]
     assert {plan.items[u.item_id].prompt for u in wanted(plan, "camera_motion")} == {"A dog runs, camera zooms in"}
-    assert "camera_motion scores the 1 item(s) whose prompts have one of VBench's camera phrases" in \
-        capsys.readouterr().out
+    assert (
+        "camera_motion scores the 1 item(s) whose prompts have one of VBench's camera phrases"
+        in capsys.readouterr().out
+    )
     suite.write_text('{"prompt": "A dog sleeps", "image": "a.png", "dimensions": ["camera_motion"]}\n')
     with pytest.raises(HarnessError, match="1 item\\(s\\) list camera_motion, but camera_motion can score only"):
         _scoring_dims("+suite=custom", f"suite.path={suite}")
@@ -133,15 +141,17 @@ def test_camera_motion_is_asked_only_of_prompts_with_a_camera_phrase(tmp_path, c
         _scoring_dims("+suite=custom", f"suite.path={suite}", "scoring.dimensions=[camera_motion]")
     dims, _ = _scoring_dims("+suite=custom", f"suite.path={suite}")
     assert "camera_motion" not in dims
-    assert "camera_motion is left out: no prompt of suite s has one of VBench's camera phrases" in \
-        capsys.readouterr().out
+    assert (
+        "camera_motion is left out: no prompt of suite s has one of VBench's camera phrases" in capsys.readouterr().out
+    )
 
 
 def test_predict_type_is_stored_sorted():
     from eval.scoring.dimensions import adapter
 
     score = adapter("camera_motion").per_video(
-        {"video_results": 1.0, "prompt_type": "zoom_in", "predict_type": ["zoom_in", "pan_left"]}, 9)
+        {"video_results": 1.0, "prompt_type": "zoom_in", "predict_type": ["zoom_in", "pan_left"]}, 9
+    )
     assert dict(score.extra)["predict_type"] == ["pan_left", "zoom_in"]
 
 
@@ -149,35 +159,41 @@ def test_failures_a_rerun_cannot_fix_do_not_block_aggregate_and_report(scored, t
     """One video re-exported at 8 fps: every dimension fails it for good; the run still aggregates and reports,
     exits 0 as partial, and a rerun does not retry it unless scoring.retry_failed=true."""
     import numpy as np
+    from harness import manifest_lines
 
     from eval.atomic import sha256_file
     from eval.manifest import GenerationRecord, append_record, manifest_path
-    from harness import manifest_lines
     from videogen.mp4 import write_mp4
 
     run_dir, _ = scored
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("scoring-work", ".lock", "report"))
     victim = next(line for line in manifest_lines(copy) if line["item_id"] == "smoke-sunset")
-    write_mp4(np.random.default_rng(2).integers(0, 255, (9, 128, 128, 3), dtype=np.uint8), copy / victim["video"],
-              fps=8)
+    write_mp4(
+        np.random.default_rng(2).integers(0, 255, (9, 128, 128, 3), dtype=np.uint8), copy / victim["video"], fps=8
+    )
     video = copy / victim["video"]
-    append_record(manifest_path(copy, 0, 1), GenerationRecord(**{**victim, "sha256": sha256_file(video), "fps": 8.0,
-                                                                   "size": video.stat().st_size}))
+    append_record(
+        manifest_path(copy, 0, 1),
+        GenerationRecord(**{**victim, "sha256": sha256_file(video), "fps": 8.0, "size": video.stat().st_size}),
+    )
     stages = "run.stages=[score,aggregate,report]"
     run_inprocess("+suite=smoke", f"run.dir={copy}", stages)  # no exception: nothing a rerun could fix
     results = json.loads((copy / "results.json").read_text())
     assert results["status"] == "partial" and (copy / "report" / "leaderboard.html").is_file()
     entry = results["dimensions"]["aesthetic_quality"]
     assert (entry["n_scored"], entry["n_failed"], entry["n_failed_for_good"]) == (5, 1, 1)
-    assert list(entry["errors"]) == [f"{copy / victim['video']} has 8.0 fps in its container, the run expects 24 "
-                                     "(VBench's dynamic_degree reads it); re-export it at the right fps"]
+    assert list(entry["errors"]) == [
+        f"{copy / victim['video']} has 8.0 fps in its container, the run expects 24 "
+        "(VBench's dynamic_degree reads it); re-export it at the right fps"
+    ]
     failed = [x for x in _lines(copy, "aesthetic_quality") if x["status"] == "failed"]
     assert [x["retryable"] for x in failed] == [False]
     run_inprocess("+suite=smoke", f"run.dir={copy}", stages)
     assert len([x for x in _lines(copy, "aesthetic_quality") if x["status"] == "failed"]) == 1  # not retried
-    run_inprocess("+suite=smoke", f"run.dir={copy}", stages, "scoring.retry_failed=true",
-                  "scoring.dimensions=[aesthetic_quality]")
+    run_inprocess(
+        "+suite=smoke", f"run.dir={copy}", stages, "scoring.retry_failed=true", "scoring.dimensions=[aesthetic_quality]"
+    )
     assert len([x for x in _lines(copy, "aesthetic_quality") if x["status"] == "failed"]) == 2
 
 
@@ -194,8 +210,12 @@ def test_failures_a_rerun_may_fix_fail_the_run_after_the_report(scored, tmp_path
 
     monkeypatch.setattr(vbench_call, "compute", out_of_memory)
     with pytest.raises(HarnessError, match="rerun the same command"):
-        run_inprocess("+suite=smoke", f"run.dir={copy}", "run.stages=[score,aggregate,report]",
-                      "scoring.dimensions=[aesthetic_quality]")
+        run_inprocess(
+            "+suite=smoke",
+            f"run.dir={copy}",
+            "run.stages=[score,aggregate,report]",
+            "scoring.dimensions=[aesthetic_quality]",
+        )
     results = json.loads((copy / "results.json").read_text())
     assert results["dimensions"]["aesthetic_quality"]["n_failed"] == 6 and (copy / "report").is_dir()
     assert {x["retryable"] for x in _lines(copy, "aesthetic_quality")} == {True}

@@ -1,5 +1,6 @@
 """Faults injected for real (a full disk, a read-only folder, torn and corrupt lines): each gives one clear
 line or a labelled partial result, loses nothing already produced, and completes on rerun."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from harness import REPO, run_cli, run_inprocess, video_shas
 
 from eval.errors import HarnessError
-from harness import REPO, run_cli, run_inprocess, video_shas
 
 RUN = ("+suite=smoke_t2v", "suite.samples=1")
 
@@ -181,8 +182,9 @@ def test_read_only_report_folder_is_one_line_from_eval_run(mount, run_copy):
     result = run_cli(*RUN, f"run.dir={run_copy}", "run.stages=[report]")
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith(f"error: cannot write {run_copy}/report/"), result.stderr
-    assert result.stderr.endswith(": Read-only file system; that file system is read-only: write elsewhere, or "
-                                  "remount it read-write\n"), result.stderr
+    assert result.stderr.endswith(
+        ": Read-only file system; that file system is read-only: write elsewhere, or remount it read-write\n"
+    ), result.stderr
     assert (run_copy / "report" / "leaderboard.html").read_text() == "the old report"
 
 
@@ -207,9 +209,11 @@ def test_the_device_type_and_resolved_dtype_are_fingerprinted(tmp_path):
 
 
 def test_planning_for_slurm_imports_no_torch():
-    code = ("import sys; from eval.generators import resolve_generator; "
-            "c = resolve_generator({'name': 'skyreels', 'device': 'auto', 'dtype': 'auto'}, 't2v', "
-            "{'name': 'slurm', 'gres': 'gpu:1'}); print(c['dtype'], 'torch' in sys.modules)")
+    code = (
+        "import sys; from eval.generators import resolve_generator; "
+        "c = resolve_generator({'name': 'skyreels', 'device': 'auto', 'dtype': 'auto'}, 't2v', "
+        "{'name': 'slurm', 'gres': 'gpu:1'}); print(c['dtype'], 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.split() == ["bfloat16", "False"], out.stderr
 

@@ -1,4 +1,5 @@
 """The SkyReels generator on the tiny checkpoint, through the same loading code as the real weights."""
+
 from __future__ import annotations
 
 import hashlib
@@ -89,17 +90,20 @@ def test_prompt_prefixed_exactly_once():
         s.model_prompt("   ")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"height": 100}, "height=100 must be a positive multiple of 16"),
-    ({"width": 968}, "width=968 must be a positive multiple of 16"),
-    ({"num_frames": 96}, "num_frames=96 must be 4k\\+1.*try 93 or 97"),
-    ({"num_frames": 0}, "num_frames=0 must be 4k\\+1"),
-    ({"fps": 0}, "fps=0 must be positive"),
-    ({"num_inference_steps": 0}, "num_inference_steps=0"),
-    ({"negative_prompt": ""}, "needs a negative_prompt"),
-    ({"dtype": "fp8"}, "dtype='fp8' is not one of"),
-    ({"cfg_mode": "parallel"}, "cfg_mode='parallel' is not one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"height": 100}, "height=100 must be a positive multiple of 16"),
+        ({"width": 968}, "width=968 must be a positive multiple of 16"),
+        ({"num_frames": 96}, "num_frames=96 must be 4k\\+1.*try 93 or 97"),
+        ({"num_frames": 0}, "num_frames=0 must be 4k\\+1"),
+        ({"fps": 0}, "fps=0 must be positive"),
+        ({"num_inference_steps": 0}, "num_inference_steps=0"),
+        ({"negative_prompt": ""}, "needs a negative_prompt"),
+        ({"dtype": "fp8"}, "dtype='fp8' is not one of"),
+        ({"cfg_mode": "parallel"}, "cfg_mode='parallel' is not one of"),
+    ],
+)
 def test_settings_validation(kwargs, message):
     with pytest.raises(SettingsError, match=message):
         GenerationSettings(**kwargs)
@@ -109,10 +113,13 @@ def test_true_cfg_off_needs_no_negative_prompt():
     assert not GenerationSettings(true_cfg_scale=1.0, negative_prompt="").do_true_cfg
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"attention_backend": "flash"}, "attention_backend='flash' needs a GPU"),
-    ({"cpu_offload": True}, "cpu_offload=true offloads from a GPU"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"attention_backend": "flash"}, "attention_backend='flash' needs a GPU"),
+        ({"cpu_offload": True}, "cpu_offload=true offloads from a GPU"),
+    ],
+)
 def test_cpu_execution_checks(load_generator, tiny_settings, kwargs, message):
     with pytest.raises(SettingsError, match=message):
         load_generator("t2v", replace(tiny_settings, **kwargs))
@@ -139,17 +146,34 @@ def test_i2v_transformer_has_twice_the_channels_and_mismatch_is_refused(tiny_roo
 
 def test_cli_writes_video_and_reports_bad_settings(tiny_root, tmp_path):
     out = tmp_path / "cli.mp4"
-    ok = subprocess.run([sys.executable, "-m", "skyreels.generate", "--prompt", PROMPT, "--out", str(out),
-                         "--seed", "5"], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "skyreels.generate", "--prompt", PROMPT, "--out", str(out), "--seed", "5"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["provenance"]["weights"]["transformer"]["commit"] == "tiny-v1"
     assert probe_mp4(out)["fps"] == 24.0
-    bad = subprocess.run([sys.executable, "-m", "skyreels.generate", "--prompt", PROMPT, "--out",
-                          str(tmp_path / "bad.mp4"), "--num-frames", "10"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "skyreels.generate",
+            "--prompt",
+            PROMPT,
+            "--out",
+            str(tmp_path / "bad.mp4"),
+            "--num-frames",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "error: num_frames=10 must be 4k+1 (the VAE compresses time by 4); try 9 or 13 "
-        "(diffusers would silently round it down)"]
+        "(diffusers would silently round it down)"
+    ]
     assert not (tmp_path / "bad.mp4").exists()
 
 

@@ -1,18 +1,18 @@
 """The typed generator interface: what the harness checks on each return, and what it takes from the adapter
 (execution keys, display name, random weights, expected video) instead of looking for names in strings."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+from harness import manifest_lines, run_inprocess
 
 from eval.errors import HarnessError
 from eval.generators import REGISTRY, generator_class
-from eval.generators.base import (BadReturn, ExpectedVideo, Generator, Provenance, VideoFacts, check_facts,
-                                  mismatches)
+from eval.generators.base import BadReturn, ExpectedVideo, Generator, Provenance, VideoFacts, check_facts, mismatches
 from eval.generators.skyreels import SkyReelsAdapter
-from harness import manifest_lines, run_inprocess
 
 GOOD = VideoFacts(frames=9, fps=24, width=128, height=128, seconds=1.0)
 
@@ -24,13 +24,19 @@ def mp4(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("facts, message", [
-    ({"frames": 9, "fps": 24, "width": 128, "height": 128, "seconds": 1.0, "extra": 1}, "returned dict, not VideoFacts"),
-    (VideoFacts(frames=0, fps=24, width=128, height=128, seconds=1.0), "impossible video facts: frames=0"),
-    (VideoFacts(frames=9, fps=float("nan"), width=128, height=128, seconds=1.0), "fps=nan"),
-    (VideoFacts(frames=9, fps=8, width=128, height=128, seconds=1.0), r"fps=8 \(the run expects 24\)"),
-    (VideoFacts(frames=13, fps=24, width=128, height=128, seconds=1.0), r"frames=13 \(the run expects 9\)"),
-])
+@pytest.mark.parametrize(
+    "facts, message",
+    [
+        (
+            {"frames": 9, "fps": 24, "width": 128, "height": 128, "seconds": 1.0, "extra": 1},
+            "returned dict, not VideoFacts",
+        ),
+        (VideoFacts(frames=0, fps=24, width=128, height=128, seconds=1.0), "impossible video facts: frames=0"),
+        (VideoFacts(frames=9, fps=float("nan"), width=128, height=128, seconds=1.0), "fps=nan"),
+        (VideoFacts(frames=9, fps=8, width=128, height=128, seconds=1.0), r"fps=8 \(the run expects 24\)"),
+        (VideoFacts(frames=13, fps=24, width=128, height=128, seconds=1.0), r"frames=13 \(the run expects 9\)"),
+    ],
+)
 def test_bad_returns_are_named(facts, message, mp4):
     with pytest.raises(BadReturn, match=message):
         check_facts(facts, mp4, ExpectedVideo(fps=24, frames=9, width=128, height=128))
@@ -46,8 +52,10 @@ def test_a_return_without_its_file_is_refused(tmp_path):
 def test_mismatches_name_only_what_the_run_fixes():
     facts = {"fps": 16, "frames": 81, "width": 1280, "height": 720}
     assert mismatches(facts, ExpectedVideo(fps=16, frames=81)) == []
-    assert mismatches(facts, ExpectedVideo(fps=24, width=832)) == ["fps=16 (the run expects 24)",
-                                                                    "width=1280 (the run expects 832)"]
+    assert mismatches(facts, ExpectedVideo(fps=24, width=832)) == [
+        "fps=16 (the run expects 24)",
+        "width=1280 (the run expects 832)",
+    ]
 
 
 def test_every_registered_generator_implements_the_interface():
@@ -67,8 +75,9 @@ def test_tiny_and_real_skyreels_are_named_by_the_adapter():
     assert SkyReelsAdapter.display_name(real, "t2v") == "SkyReels V1 T2V"
     assert SkyReelsAdapter.published_as(real, "t2v") == "SkyReels V1 540P"
     assert SkyReelsAdapter.published_as(tiny, "t2v") is None and SkyReelsAdapter.published_as(real, "i2v") is None
-    assert SkyReelsAdapter.expected_video({**tiny, "fps": 8, "num_frames": 9, "height": 64, "width": 96}) == \
-        ExpectedVideo(fps=8, frames=9, width=96, height=64)
+    assert SkyReelsAdapter.expected_video(
+        {**tiny, "fps": 8, "num_frames": 9, "height": 64, "width": 96}
+    ) == ExpectedVideo(fps=8, frames=9, width=96, height=64)
 
 
 class EveryOtherReturnIsBad(SkyReelsAdapter):
@@ -99,9 +108,12 @@ def test_a_bad_return_fails_that_unit_only_and_a_rerun_makes_it(tmp_path, monkey
 
 
 def test_provenance_summary_is_what_manifests_record():
-    prov = Provenance(weights={"pipeline": {"source": "THUDM/CogVideoX-5b-I2V", "revision": None, "commit": "abc",
-                                            "path": "/x"},
-                               "local": {"source": "/w", "revision": None, "commit": None, "path": "/w"}})
+    prov = Provenance(
+        weights={
+            "pipeline": {"source": "THUDM/CogVideoX-5b-I2V", "revision": None, "commit": "abc", "path": "/x"},
+            "local": {"source": "/w", "revision": None, "commit": None, "path": "/w"},
+        }
+    )
     assert prov.weights_summary == {"pipeline": "THUDM/CogVideoX-5b-I2V@abc", "local": "/w@local"}
     assert json.loads(json.dumps(prov.to_json()))["weights_summary"] == prov.weights_summary
 
@@ -111,8 +123,10 @@ def test_the_adapter_declares_its_execution_keys():
     from eval.plan import GeneratorSpec
 
     config = {"name": "skyreels", "device": "cpu", "offline": True, "num_inference_steps": 4}
-    assert GeneratorSpec.from_config(config, SkyReelsAdapter.execution_keys).config == \
-        {"name": "skyreels", "num_inference_steps": 4}
+    assert GeneratorSpec.from_config(config, SkyReelsAdapter.execution_keys).config == {
+        "name": "skyreels",
+        "num_inference_steps": 4,
+    }
     spec = GeneratorSpec.from_config(config, ("device",))
     assert spec.config["offline"] is True
 
@@ -125,7 +139,12 @@ def test_the_generation_packages_know_nothing_of_the_harness():
     offenders = []
     for path in [*(root / "videogen").rglob("*.py"), *(root / "skyreels").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in ("eval", "vbench")]
     assert offenders == []

@@ -1,6 +1,7 @@
 """Speed knobs (videogen.knobs): each is applied, defaults are exact, each is fingerprinted, and what a model or
 device cannot do is refused before anything runs. SkyReels through its tiny checkpoint; Wan and CogVideoX on
 tiny transformers built from diffusers' own test configs (v0.39.0 tests/models/transformers/)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,11 @@ def test_backend_names_and_maskless_backends_are_diffusers():
     from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry
 
     assert set(knobs.ATTENTION_BACKENDS) == {b.value for b in AttentionBackendName}
-    maskless = {name.value for name, fn in _AttentionBackendRegistry._backends.items()
-                if re.search(r"attn_mask.{0,40}not supported|not supported.{0,40}attn_mask", inspect.getsource(fn))}
+    maskless = {
+        name.value
+        for name, fn in _AttentionBackendRegistry._backends.items()
+        if re.search(r"attn_mask.{0,40}not supported|not supported.{0,40}attn_mask", inspect.getsource(fn))
+    }
     assert set(knobs.MASKLESS_BACKENDS) == maskless
 
 
@@ -78,12 +82,27 @@ def tiny_wan():
     from diffusers import WanTransformer3DModel
 
     torch.manual_seed(0)  # diffusers v0.39.0 tests/models/transformers/test_models_transformer_wan.py
-    model = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
-                                  in_channels=4, out_channels=4, text_dim=16, freq_dim=256, ffn_dim=32,
-                                  num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-                                  rope_max_seq_len=32)
-    inputs = lambda g: dict(hidden_states=torch.randn(1, 4, 2, 16, 16, generator=g),  # noqa: E731
-                            encoder_hidden_states=torch.randn(1, 12, 16, generator=g))
+    model = WanTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=4,
+        out_channels=4,
+        text_dim=16,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+
+    def inputs(g):
+        return dict(
+            hidden_states=torch.randn(1, 4, 2, 16, 16, generator=g),
+            encoder_hidden_states=torch.randn(1, 12, 16, generator=g),
+        )
+
     return model.eval(), inputs, "blocks.1.attn1"
 
 
@@ -91,12 +110,29 @@ def tiny_cogvideox():
     from diffusers import CogVideoXTransformer3DModel
 
     torch.manual_seed(0)  # diffusers v0.39.0 tests/models/transformers/test_models_transformer_cogvideox.py
-    model = CogVideoXTransformer3DModel(num_attention_heads=2, attention_head_dim=8, in_channels=4,
-                                        out_channels=4, time_embed_dim=2, text_embed_dim=8, num_layers=2,
-                                        sample_width=8, sample_height=8, sample_frames=8, patch_size=2,
-                                        patch_size_t=None, temporal_compression_ratio=4, max_text_seq_length=8)
-    inputs = lambda g: dict(hidden_states=torch.randn(1, 1, 4, 8, 8, generator=g),  # noqa: E731
-                            encoder_hidden_states=torch.randn(1, 8, 8, generator=g))
+    model = CogVideoXTransformer3DModel(
+        num_attention_heads=2,
+        attention_head_dim=8,
+        in_channels=4,
+        out_channels=4,
+        time_embed_dim=2,
+        text_embed_dim=8,
+        num_layers=2,
+        sample_width=8,
+        sample_height=8,
+        sample_frames=8,
+        patch_size=2,
+        patch_size_t=None,
+        temporal_compression_ratio=4,
+        max_text_seq_length=8,
+    )
+
+    def inputs(g):
+        return dict(
+            hidden_states=torch.randn(1, 1, 4, 8, 8, generator=g),
+            encoder_hidden_states=torch.randn(1, 8, 8, generator=g),
+        )
+
     return model.eval(), inputs, "transformer_blocks.1.attn1"
 
 
@@ -128,8 +164,9 @@ def test_hunyuan_table_entry_and_its_attention_mask(t2v, tmp_path, monkeypatch):
 
 # -- defaults are exact ----------------------------------------------------------------------------------------
 def test_defaults_are_exact_and_leave_no_hooks(t2v, exact, load_generator, tiny_settings, tmp_path, monkeypatch):
-    import skyreels.pipeline
     from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+
+    import skyreels.pipeline
 
     model = t2v.pipe.transformer
     # (the T2V pipeline's cache_context gives the transformer an empty hook registry)
@@ -155,12 +192,15 @@ def test_attention_backend_reaches_the_dispatcher(load_generator, tiny_settings,
     from diffusers.models import attention_dispatch
 
     gen = load_generator("t2v", replace(tiny_settings, attention_backend="_native_math"))
-    assert {m.processor._attention_backend for m in knobs._dispatching_processors(gen.pipe.transformer)} \
-        == {"_native_math"}
+    assert {m.processor._attention_backend for m in knobs._dispatching_processors(gen.pipe.transformer)} == {
+        "_native_math"
+    }
     used = []
     dispatch = attention_dispatch.dispatch_attention_fn
-    monkeypatch.setattr("diffusers.models.transformers.transformer_hunyuan_video.dispatch_attention_fn",
-                        lambda *a, backend=None, **kw: (used.append(backend), dispatch(*a, backend=backend, **kw))[1])
+    monkeypatch.setattr(
+        "diffusers.models.transformers.transformer_hunyuan_video.dispatch_attention_fn",
+        lambda *a, backend=None, **kw: (used.append(backend), dispatch(*a, backend=backend, **kw))[1],
+    )
     info = gen.generate(PROMPT, seed=3, out_path=tmp_path / "math.mp4")
     assert used and set(used) == {"_native_math"}
     diff = np.abs(read_frames(info.path).astype(int) - read_frames(exact.path).astype(int)).max()
@@ -182,8 +222,9 @@ def test_maskless_backend_is_refused_for_hunyuan_before_it_fails_mid_run(t2v, tm
         model.set_attention_backend("native")
 
 
-def test_first_block_cache_skips_blocks_and_is_exact_below_any_change(load_generator, tiny_settings, exact,
-                                                                      cached, tmp_path):
+def test_first_block_cache_skips_blocks_and_is_exact_below_any_change(
+    load_generator, tiny_settings, exact, cached, tmp_path
+):
     tight = load_generator("t2v", replace(tiny_settings, cache="first_block", cache_threshold=1e-9))
     calls = count_calls(tight.pipe.transformer, TAIL)
     c = tight.generate(PROMPT, seed=3, out_path=tmp_path / "t.mp4")
@@ -196,8 +237,9 @@ def test_first_block_cache_skips_blocks_and_is_exact_below_any_change(load_gener
     assert sha(a.path) == sha(b.path) != sha(exact.path)  # the cache is reset between videos
 
 
-def test_first_block_cache_names_cfg_branches_where_the_pipeline_does_not(load_generator, tiny_settings,
-                                                                         image_path, tmp_path, monkeypatch):
+def test_first_block_cache_names_cfg_branches_where_the_pipeline_does_not(
+    load_generator, tiny_settings, image_path, tmp_path, monkeypatch
+):
     from diffusers.hooks.hooks import StateManager
 
     names = []
@@ -219,9 +261,17 @@ def test_a_failed_video_leaves_no_cached_state(cached, tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt), torch.inference_mode():  # a video that dies after its second step
-        cached.pipe(prompt="FPS-24, a dog", negative_prompt="x", true_cfg_scale=6.0, height=64, width=64,
-                    num_frames=9, num_inference_steps=4, output_type="latent",
-                    callback_on_step_end=lambda pipe, i, t, kw: stop() if i == 1 else kw)
+        cached.pipe(
+            prompt="FPS-24, a dog",
+            negative_prompt="x",
+            true_cfg_scale=6.0,
+            height=64,
+            width=64,
+            num_frames=9,
+            num_inference_steps=4,
+            output_type="latent",
+            callback_on_step_end=lambda pipe, i, t, kw: stop() if i == 1 else kw,
+        )
     b = cached.generate(PROMPT, seed=3, out_path=tmp_path / "b.mp4")
     assert sha(a.path) == sha(b.path)
 
@@ -285,13 +335,16 @@ def test_compile_without_repeated_blocks_compiles_the_whole_model(monkeypatch):
 
 
 # -- refusals, before anything runs -------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, message", [
-    ({"cache": "tea"}, "cache='tea' is not one of none, first_block"),
-    ({"cache_threshold": 0}, "cache_threshold=0 must be a number between 0 and 1"),
-    ({"cache_threshold": 1.5}, "cache_threshold=1.5 must be"),
-    ({"attention_backend": "flash2"}, "attention_backend='flash2' is not a diffusers attention backend"),
-    ({"compile": "yes"}, "compile='yes' must be true or false"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"cache": "tea"}, "cache='tea' is not one of none, first_block"),
+        ({"cache_threshold": 0}, "cache_threshold=0 must be a number between 0 and 1"),
+        ({"cache_threshold": 1.5}, "cache_threshold=1.5 must be"),
+        ({"attention_backend": "flash2"}, "attention_backend='flash2' is not a diffusers attention backend"),
+        ({"compile": "yes"}, "compile='yes' must be true or false"),
+    ],
+)
 def test_knob_validation(kwargs, message):
     with pytest.raises(SettingsError, match=message):
         GenerationSettings(**kwargs)
@@ -299,11 +352,16 @@ def test_knob_validation(kwargs, message):
 
 def test_architecture_refusals():
     cog = "CogVideoXTransformer3DModel"
-    assert "calls PyTorch SDPA itself" in knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="sage_varlen"), cog)[0]
+    assert (
+        "calls PyTorch SDPA itself"
+        in knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="sage_varlen"), cog)[0]
+    )
     assert knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="flash"), "WanTransformer3DModel") == []
     assert knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="sage"), "HunyuanVideoTransformer3DModel")
-    assert knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="sage_varlen"),
-                                       "HunyuanVideoTransformer3DModel") == []
+    assert (
+        knobs.architecture_problems(knobs.SpeedKnobs(attention_backend="sage_varlen"), "HunyuanVideoTransformer3DModel")
+        == []
+    )
 
 
 def test_base_class_checks_knobs_at_settings_time():
@@ -342,23 +400,37 @@ def planned(tmp_path, *overrides):
 
 def test_each_knob_is_fingerprinted(tmp_path):
     base, cfg = planned(tmp_path)
-    assert (cfg["attention_backend"], cfg["compile"], cfg["fp8_layerwise"], cfg["cache"]) \
-        == ("native", False, False, "none")
+    assert (cfg["attention_backend"], cfg["compile"], cfg["fp8_layerwise"], cfg["cache"]) == (
+        "native",
+        False,
+        False,
+        "none",
+    )
     assert "cache_threshold" not in cfg  # it does nothing without a cache
-    knobbed = [planned(tmp_path, *o)[0] for o in (
-        ["generator.attention_backend=_native_math"], ["generator.compile=true"], ["generator.fp8_layerwise=true"],
-        ["generator.cache=first_block"], ["generator.cache=first_block", "generator.cache_threshold=0.1"])]
+    knobbed = [
+        planned(tmp_path, *o)[0]
+        for o in (
+            ["generator.attention_backend=_native_math"],
+            ["generator.compile=true"],
+            ["generator.fp8_layerwise=true"],
+            ["generator.cache=first_block"],
+            ["generator.cache=first_block", "generator.cache_threshold=0.1"],
+        )
+    ]
     assert base not in knobbed and len(set(knobbed)) == len(knobbed)
     assert planned(tmp_path, "generator.cache_threshold=0.3")[0] == base  # a sweep's exact run is one run
     _, cfg = planned(tmp_path, "generator.cache=first_block", "generator.cache_threshold=0.1")
     assert (cfg["cache"], cfg["cache_threshold"]) == ("first_block", 0.1)
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (["generator.cache=tea"], "cache='tea' is not one of"),
-    (["generator.attention_backend=flash"], "needs a GPU|takes no attention mask"),
-    (["generator.device=cuda", "generator.attention_backend=sage"], "'sage' takes no attention mask.*sage_varlen"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["generator.cache=tea"], "cache='tea' is not one of"),
+        (["generator.attention_backend=flash"], "needs a GPU|takes no attention mask"),
+        (["generator.device=cuda", "generator.attention_backend=sage"], "'sage' takes no attention mask.*sage_varlen"),
+    ],
+)
 def test_plan_refuses_knobs_it_cannot_run(tmp_path, overrides, message):
     with pytest.raises(HarnessError, match=message):
         planned(tmp_path, *overrides)
@@ -372,13 +444,14 @@ def test_a_gpu_backend_with_a_mask_is_planned_for_a_gpu(tmp_path):
 # -- the GPU benchmark ---------------------------------------------------------------------------------------------
 def gpu_benchmark():
     import importlib.util
+    import sys
 
     from harness import REPO
 
-    import sys
-
     if "generate_knobs_gpu" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("generate_knobs_gpu", REPO / "benchmarks" / "generate_knobs_gpu.py")
+        spec = importlib.util.spec_from_file_location(
+            "generate_knobs_gpu", REPO / "benchmarks" / "generate_knobs_gpu.py"
+        )
         sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     return sys.modules["generate_knobs_gpu"]
@@ -389,12 +462,16 @@ def test_gpu_benchmark_full_size_configs_are_the_published_sizes():
     import diffusers
 
     b = gpu_benchmark()
-    cases = [("HunyuanVideoTransformer3DModel", {**b.HUNYUAN, **b.HUNYUAN_TYPES[k]}, (12.7, 12.9))  # "13B"
-             for k in b.HUNYUAN_TYPES]
-    cases += [("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["T2V-14B"]}, (14.2, 14.4)),
-              ("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["T2V-1.3B"]}, (1.3, 1.5)),
-              ("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["I2V-14B"]}, (16.3, 16.5)),  # + image projections
-              ("CogVideoXTransformer3DModel", b.COGVIDEOX_5B_I2V, (5.5, 5.7))]
+    cases = [
+        ("HunyuanVideoTransformer3DModel", {**b.HUNYUAN, **b.HUNYUAN_TYPES[k]}, (12.7, 12.9))  # "13B"
+        for k in b.HUNYUAN_TYPES
+    ]
+    cases += [
+        ("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["T2V-14B"]}, (14.2, 14.4)),
+        ("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["T2V-1.3B"]}, (1.3, 1.5)),
+        ("WanTransformer3DModel", {**b.WAN, **b.WAN_TYPES["I2V-14B"]}, (16.3, 16.5)),  # + image projections
+        ("CogVideoXTransformer3DModel", b.COGVIDEOX_5B_I2V, (5.5, 5.7)),
+    ]
     for cls, config, (low, high) in cases:
         with torch.device("meta"):
             model = getattr(diffusers, cls)(**config)
@@ -405,13 +482,22 @@ def test_gpu_benchmark_full_size_configs_are_the_published_sizes():
 def test_gpu_benchmark_runs_tiny(tiny_root, tmp_path):
     """The prepared GPU benchmark's own code, on every built-in model's tiny checkpoint on the CPU."""
     out = tmp_path / "bench.json"
-    assert gpu_benchmark().main(["--tiny", "--knobs", "exact,fp8,cache", "--thresholds", "0.9", "--steps", "2",
-                                 "--json", str(out)]) == 0
+    assert (
+        gpu_benchmark().main(
+            ["--tiny", "--knobs", "exact,fp8,cache", "--thresholds", "0.9", "--steps", "2", "--json", str(out)]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert not [s for s in report["skipped"] if ": failed:" in s]  # every model's full path runs
     models = {(r["model"], r["task"]) for r in report["rows"] if r["knob"] == "exact"}
-    assert models == {("skyreels", "t2v"), ("wan_t2v", "t2v"), ("wan_i2v", "i2v"), ("hunyuanvideo_i2v", "i2v"),
-                      ("cogvideox_i2v", "i2v")}
+    assert models == {
+        ("skyreels", "t2v"),
+        ("wan_t2v", "t2v"),
+        ("wan_i2v", "i2v"),
+        ("hunyuanvideo_i2v", "i2v"),
+        ("cogvideox_i2v", "i2v"),
+    }
     rows = {r["knob"]: r for r in report["rows"] if r["model"] == "skyreels"}
     assert set(rows) == {"exact", "fp8_layerwise", "first_block 0.9"}
     assert rows["exact"]["decode_s"] > 0 and rows["exact"]["reuse_fraction"] == 0 and rows["exact"]["finite_output"]

@@ -1,5 +1,6 @@
 """CogVideoX-5b-I2V: the recipe against its sources, the tiny checkpoint through the real loading code (registry,
 adapter, diffusers), the official call's pixels, and the checks its learned positional embeddings demand."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,20 +13,28 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from harness import compose, manifest_lines, run_inprocess
 from PIL import Image
 
 from eval.errors import HarnessError
 from eval.generators.cogvideox import HUB_ID, CogVideoXI2V, CogVideoXI2VSettings, architecture_problems
-from harness import compose, manifest_lines, run_inprocess
 from videogen.device import SettingsError
 from videogen.mp4 import probe_mp4
 
 PROMPT = "A red ball rolls across a grey floor"
 # The real transformer and VAE configs as diffusers' convert script builds them (v0.39.0,
 # scripts/convert_cogvideox_to_diffusers.py: get_transformer_init_kwargs("1.0"), i2v=True; VAE defaults).
-REAL_TRANSFORMER = {"in_channels": 32, "patch_size": 2, "patch_size_t": None, "sample_height": 60, "sample_width": 90,
-                    "sample_frames": 49, "max_text_seq_length": 226, "use_learned_positional_embeddings": True,
-                    "use_rotary_positional_embeddings": True}
+REAL_TRANSFORMER = {
+    "in_channels": 32,
+    "patch_size": 2,
+    "patch_size_t": None,
+    "sample_height": 60,
+    "sample_width": 90,
+    "sample_frames": 49,
+    "max_text_seq_length": 226,
+    "use_learned_positional_embeddings": True,
+    "use_rotary_positional_embeddings": True,
+}
 REAL_VAE = {"block_out_channels": [128, 256, 256, 512], "latent_channels": 16, "temporal_compression_ratio": 4}
 
 
@@ -115,23 +124,29 @@ def test_vbench_i2v_uses_the_3_2_crops():
 
 
 # -- validation ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, message", [
-    ({"num_frames": 48}, "num_frames=48 must be 4k\\+1.*try 45 or 49"),
-    ({"width": 730}, "width=730 must be a positive multiple of 16"),
-    ({"guidance_scale": -1.0}, "guidance_scale=-1.0 must be >= 0"),
-    ({"max_sequence_length": 0}, "max_sequence_length=0 must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_frames": 48}, "num_frames=48 must be 4k\\+1.*try 45 or 49"),
+        ({"width": 730}, "width=730 must be a positive multiple of 16"),
+        ({"guidance_scale": -1.0}, "guidance_scale=-1.0 must be >= 0"),
+        ({"max_sequence_length": 0}, "max_sequence_length=0 must be >= 1"),
+    ],
+)
 def test_settings_refused(kwargs, message):
     with pytest.raises(SettingsError, match=message):
         CogVideoXI2VSettings(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"width": 832, "height": 480}, "exist for 720x480 only .*set width=720 height=480"),
-    ({"num_frames": 25}, "cover 49 frames \\(13 latent frames\\) only.*silently replaces.*set num_frames=49"),
-    ({"num_frames": 81}, "set num_frames=49"),
-    ({"max_sequence_length": 512}, "start with 226 text positions; set max_sequence_length=226"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"width": 832, "height": 480}, "exist for 720x480 only .*set width=720 height=480"),
+        ({"num_frames": 25}, "cover 49 frames \\(13 latent frames\\) only.*silently replaces.*set num_frames=49"),
+        ({"num_frames": 81}, "set num_frames=49"),
+        ({"max_sequence_length": 512}, "start with 226 text positions; set max_sequence_length=226"),
+    ],
+)
 def test_learned_positional_embeddings_fix_size_frames_and_text(kwargs, message):
     problems = architecture_problems(CogVideoXI2VSettings(**kwargs), REAL_TRANSFORMER, REAL_VAE)
     assert len(problems) == 1 and __import__("re").search(message, problems[0]), problems
@@ -139,12 +154,16 @@ def test_learned_positional_embeddings_fix_size_frames_and_text(kwargs, message)
 
 def test_other_cogvideox_weights_refused():
     s = CogVideoXI2VSettings()
-    t2v = architecture_problems(s, {**REAL_TRANSFORMER, "in_channels": 16, "use_learned_positional_embeddings": False},
-                                REAL_VAE)
-    assert t2v == [f"the transformer takes in_channels=16, but image-to-video needs 32 (noise and image latents); "
-                   f"these are not CogVideoX I2V weights: use {HUB_ID}"]
-    v15 = architecture_problems(s, {**REAL_TRANSFORMER, "patch_size_t": 2, "use_learned_positional_embeddings": False},
-                                REAL_VAE)
+    t2v = architecture_problems(
+        s, {**REAL_TRANSFORMER, "in_channels": 16, "use_learned_positional_embeddings": False}, REAL_VAE
+    )
+    assert t2v == [
+        f"the transformer takes in_channels=16, but image-to-video needs 32 (noise and image latents); "
+        f"these are not CogVideoX I2V weights: use {HUB_ID}"
+    ]
+    v15 = architecture_problems(
+        s, {**REAL_TRANSFORMER, "patch_size_t": 2, "use_learned_positional_embeddings": False}, REAL_VAE
+    )
     assert v15 and "CogVideoX1.5 weights" in v15[0]
 
 
@@ -157,15 +176,26 @@ def test_diffusers_would_silently_drop_the_learned_embeddings(cog, image_path, m
     original = embed._get_positional_embeddings
     monkeypatch.setattr(embed, "_get_positional_embeddings", lambda *a, **k: rebuilt.append(a) or original(*a, **k))
     for frames in (9, 5):
-        cog.pipe(image=cog.load_image(str(image_path)), prompt=PROMPT, height=64, width=96, num_frames=frames,
-                 num_inference_steps=1, generator=torch.Generator().manual_seed(0), output_type="latent")
+        cog.pipe(
+            image=cog.load_image(str(image_path)),
+            prompt=PROMPT,
+            height=64,
+            width=96,
+            num_frames=frames,
+            num_inference_steps=1,
+            generator=torch.Generator().manual_seed(0),
+            output_type="latent",
+        )
         assert bool(rebuilt) == (frames != 9), frames
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"num_frames": 13}, "cover 9 frames \\(3 latent frames\\) only.*set num_frames=9"),
-    ({"width": 128, "height": 64}, "exist for 96x64 only.*set width=96 height=64"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"num_frames": 13}, "cover 9 frames \\(3 latent frames\\) only.*set num_frames=9"),
+        ({"width": 128, "height": 64}, "exist for 96x64 only.*set width=96 height=64"),
+    ],
+)
 def test_tiny_weights_refuse_what_their_embeddings_do_not_cover(cog, tiny_config, overrides, message):
     from eval.generators import load_generator
 
@@ -181,8 +211,7 @@ def test_tiny_settings_are_checked_before_launch(skyreels_cache, tiny_config, tm
     with pytest.raises(HarnessError, match="set num_frames=9"):
         preflight_generator({**tiny_config, "num_frames": 49}, "i2v")
     with pytest.raises(HarnessError, match="set num_frames=9"):
-        run_inprocess("+suite=smoke", "generator=cogvideox_i2v_tiny", "generator.num_frames=13",
-                      f"run.root={tmp_path}")
+        run_inprocess("+suite=smoke", "generator=cogvideox_i2v_tiny", "generator.num_frames=13", f"run.root={tmp_path}")
     assert not any(tmp_path.iterdir())  # no run directory was made
 
 
@@ -191,8 +220,9 @@ def test_tiny_builder_configs_are_what_it_builds(tiny_root):
 
     for name, expected in (("transformer", TRANSFORMER), ("vae", VAE)):
         built = json.loads((tiny_root / name / "config.json").read_text())
-        assert {k: built[k] for k in expected} == {k: list(v) if isinstance(v, tuple) else v
-                                                   for k, v in expected.items()}, name
+        assert {k: built[k] for k in expected} == {
+            k: list(v) if isinstance(v, tuple) else v for k, v in expected.items()
+        }, name
 
 
 def test_t2v_suites_are_refused(tiny_config):
@@ -250,10 +280,18 @@ def test_tiny_layout_is_the_real_repos(tiny_root):
     index = json.loads((tiny_root / "model_index.json").read_text())
     assert index["_class_name"] == "CogVideoXImageToVideoPipeline"
     assert {k: v[1] for k, v in index.items() if isinstance(v, list)} == {
-        "scheduler": "CogVideoXDDIMScheduler", "text_encoder": "T5EncoderModel", "tokenizer": "T5Tokenizer",
-        "transformer": "CogVideoXTransformer3DModel", "vae": "AutoencoderKLCogVideoX"}
+        "scheduler": "CogVideoXDDIMScheduler",
+        "text_encoder": "T5EncoderModel",
+        "tokenizer": "T5Tokenizer",
+        "transformer": "CogVideoXTransformer3DModel",
+        "vae": "AutoencoderKLCogVideoX",
+    }
     assert {p.name for p in (tiny_root / "tokenizer").iterdir()} == {
-        "added_tokens.json", "special_tokens_map.json", "spiece.model", "tokenizer_config.json"}
+        "added_tokens.json",
+        "special_tokens_map.json",
+        "spiece.model",
+        "tokenizer_config.json",
+    }
     t5 = json.loads((tiny_root / "text_encoder" / "config.json").read_text())
     assert t5["architectures"] == ["T5EncoderModel"] and t5["feed_forward_proj"] == "gated-gelu"
     transformer = json.loads((tiny_root / "transformer" / "config.json").read_text())
@@ -310,12 +348,24 @@ def test_pixels_are_the_official_calls(cog, image_path):
     from diffusers.utils import load_image
 
     s = cog.s
-    ours = cog.pipe(**cog.call_kwargs(PROMPT, cog.load_image(str(image_path))),
-                    generator=torch.Generator("cpu").manual_seed(3), output_type="np").frames[0]
-    official = cog.pipe(height=s.height, width=s.width, prompt=PROMPT, image=load_image(str(image_path)),
-                        num_videos_per_prompt=1, num_inference_steps=s.num_inference_steps, num_frames=s.num_frames,
-                        use_dynamic_cfg=True, guidance_scale=s.guidance_scale,
-                        generator=torch.Generator().manual_seed(3), output_type="np").frames[0]
+    ours = cog.pipe(
+        **cog.call_kwargs(PROMPT, cog.load_image(str(image_path))),
+        generator=torch.Generator("cpu").manual_seed(3),
+        output_type="np",
+    ).frames[0]
+    official = cog.pipe(
+        height=s.height,
+        width=s.width,
+        prompt=PROMPT,
+        image=load_image(str(image_path)),
+        num_videos_per_prompt=1,
+        num_inference_steps=s.num_inference_steps,
+        num_frames=s.num_frames,
+        use_dynamic_cfg=True,
+        guidance_scale=s.guidance_scale,
+        generator=torch.Generator().manual_seed(3),
+        output_type="np",
+    ).frames[0]
     assert np.array_equal(ours, official)
 
 

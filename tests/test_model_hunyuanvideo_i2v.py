@@ -1,5 +1,6 @@
 """HunyuanVideo-I2V: the official recipe, its per-image bucket, the template guard, and the tiny checkpoint loaded
 through the registry and the real loading code."""
+
 from __future__ import annotations
 
 import csv
@@ -13,9 +14,17 @@ import pytest
 from PIL import Image
 
 from eval.generators import generator_class, load_generator
-from eval.generators.hunyuanvideo_i2v import (HUB_ID, NEGATIVE_PROMPT_I2V, HunyuanVideoI2V, HunyuanVideoI2VSettings,
-                                              TemplateMismatchError, bucket_size, buckets, check_template,
-                                              prompt_template)
+from eval.generators.hunyuanvideo_i2v import (
+    HUB_ID,
+    NEGATIVE_PROMPT_I2V,
+    HunyuanVideoI2V,
+    HunyuanVideoI2VSettings,
+    TemplateMismatchError,
+    bucket_size,
+    buckets,
+    check_template,
+    prompt_template,
+)
 from videogen.mp4 import probe_mp4, read_frames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,9 +36,8 @@ def sha(path) -> str:
 
 
 def generator_config(name: str = "hunyuanvideo_i2v_tiny", **overrides) -> dict:
-    from omegaconf import OmegaConf
-
     from harness import compose
+    from omegaconf import OmegaConf
 
     config = OmegaConf.to_container(compose("+suite=smoke", f"generator={name}").generator, resolve=True)
     small = {"bucket_base": 96} if name.endswith("_tiny") else {}  # smaller than the tiny config's 192, for speed
@@ -100,19 +108,22 @@ def test_720p_buckets_follow_the_image_aspect():
     assert bucket_size(200, 100, 96) == (96, 64) and bucket_size(480, 272, 192) == (224, 128)  # tiny bases
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"num_frames": 128}, r"num_frames=128 must be 4k\+1.*try 125 or 129"),
-    ({"height": 704}, "set both height and width"),
-    ({"height": 100, "width": 96}, "height=100 must be a positive multiple of 16; try 96"),
-    ({"resolution": "1080p"}, "resolution='1080p' must be one of 720p, 540p, 360p"),
-    ({"bucket_base": 100}, "bucket_base=100 must be null .* or a positive multiple of 32"),
-    ({"resolution": 720}, "resolution=720 must be one of"),
-    ({"true_cfg_scale": 4.0, "negative_prompt": ""}, "needs a negative_prompt"),
-    ({"flow_shift": 0.0}, "flow_shift=0.0 must be positive"),
-    ({"fps": 0}, "fps=0 must be positive"),
-    ({"num_inference_steps": 0}, "num_inference_steps=0"),
-    ({"guidance": 6}, "unknown generator setting"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"num_frames": 128}, r"num_frames=128 must be 4k\+1.*try 125 or 129"),
+        ({"height": 704}, "set both height and width"),
+        ({"height": 100, "width": 96}, "height=100 must be a positive multiple of 16; try 96"),
+        ({"resolution": "1080p"}, "resolution='1080p' must be one of 720p, 540p, 360p"),
+        ({"bucket_base": 100}, "bucket_base=100 must be null .* or a positive multiple of 32"),
+        ({"resolution": 720}, "resolution=720 must be one of"),
+        ({"true_cfg_scale": 4.0, "negative_prompt": ""}, "needs a negative_prompt"),
+        ({"flow_shift": 0.0}, "flow_shift=0.0 must be positive"),
+        ({"fps": 0}, "fps=0 must be positive"),
+        ({"num_inference_steps": 0}, "num_inference_steps=0"),
+        ({"guidance": 6}, "unknown generator setting"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_fix(overrides, message):
     with pytest.raises(ValueError, match=message):
         HunyuanVideoI2V.resolve(generator_config(**overrides), "i2v", {})
@@ -153,12 +164,17 @@ def test_missing_weights_offline_name_the_repo_and_the_download(tmp_path, monkey
 
 def test_vbench_i2v_suite_takes_its_default_ratio_without_a_fixed_size(tmp_path):
     """With width/height null the suite keeps its 16-9 crops; the run stops at the missing suite data, not a crash."""
-    from eval.errors import HarnessError
     from harness import run_inprocess
 
+    from eval.errors import HarnessError
+
     with pytest.raises(HarnessError, match="VBench-I2V prompt list not found"):
-        run_inprocess("+suite=vbench_i2v", "generator=hunyuanvideo_i2v_tiny", f"suite.data_dir={tmp_path}",
-                      f"run.root={tmp_path / 'runs'}")
+        run_inprocess(
+            "+suite=vbench_i2v",
+            "generator=hunyuanvideo_i2v_tiny",
+            f"suite.data_dir={tmp_path}",
+            f"run.root={tmp_path / 'runs'}",
+        )
 
 
 # -- the tiny checkpoint ------------------------------------------------------------------------------------------
@@ -201,9 +217,14 @@ def test_template_crop_and_image_tokens_through_the_pipeline(gen):
     assert len(tokenizer(template["template"].split("{}")[0]).input_ids) == 103
     assert ids[5] == pipe.text_encoder.config.image_token_index and ids.count(ids[5]) == 1
     assert tokenizer.decode(ids[103:]) == PROMPT + "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
-    embeds, pooled, mask = pipe.encode_prompt(image=Image.new("RGB", (64, 48)), prompt=PROMPT,
-                                              prompt_template=template, device="cpu", max_sequence_length=32,
-                                              image_embed_interleave=4)
+    embeds, pooled, mask = pipe.encode_prompt(
+        image=Image.new("RGB", (64, 48)),
+        prompt=PROMPT,
+        prompt_template=template,
+        device="cpu",
+        max_sequence_length=32,
+        image_embed_interleave=4,
+    )
     n_prompt = len(tokenizer(PROMPT, add_special_tokens=False).input_ids)
     assert embeds.shape == (1, 4 + 32 - 4, 16) and pooled.shape == (1, 8)  # the 4 assistant tokens are cut
     assert mask[0, :4].tolist() == [1, 1, 1, 1] and int(mask[0, 4:].sum()) == n_prompt + 1
@@ -220,8 +241,9 @@ def test_guard_refuses_a_mismatched_text_encoder(gen):
     backend = type(pipe.tokenizer.backend_tokenizer).from_str(pipe.tokenizer.backend_tokenizer.to_str())
     # A sentencepiece-style pre-tokenizer, as transformers>=5 rebuilds the Llama tokenizer.
     backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
-    broken = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<|begin_of_text|>",
-                                     pad_token="<|end_of_text|>")
+    broken = PreTrainedTokenizerFast(
+        tokenizer_object=backend, bos_token="<|begin_of_text|>", pad_token="<|end_of_text|>"
+    )
     with pytest.raises(TemplateMismatchError, match="not crop_start=103"):
         check_template(broken, pipe.text_encoder, pipe.image_processor, prompt_template(16))
 
@@ -233,8 +255,9 @@ def test_load_refuses_the_wrong_image_token_count(tiny):
 
 def test_load_refuses_the_33_channel_latent_concat_model(gen):
     cfg = SimpleNamespace(image_condition_type="latent_concat", in_channels=33, guidance_embeds=False)
-    fake = SimpleNamespace(transformer=SimpleNamespace(config=cfg), vae=SimpleNamespace(config=SimpleNamespace(
-        latent_channels=16)))
+    fake = SimpleNamespace(
+        transformer=SimpleNamespace(config=cfg), vae=SimpleNamespace(config=SimpleNamespace(latent_channels=16))
+    )
     with pytest.raises(ValueError, match="not the 33-channel latent_concat one"):
         HunyuanVideoI2V.configure(gen, fake)
 
@@ -277,11 +300,22 @@ def test_same_pixels_as_diffusers_own_call_for_a_bucket_sized_image(gen, tmp_pat
     Image.fromarray((np.random.RandomState(0).rand(64, 96, 3) * 255).astype(np.uint8)).save(path)
     image = gen.load_image(str(path))
     assert image.frame.size == image.original.size == (96, 64)
-    ours = gen.pipe(**gen.call_kwargs(PROMPT, image), generator=torch.Generator("cpu").manual_seed(5),
-                    output_type="np").frames[0]
-    theirs = gen.pipe(image=image.frame, prompt=PROMPT, height=64, width=96, num_frames=9, num_inference_steps=4,
-                      guidance_scale=6.0, prompt_template=gen.s.prompt_template, max_sequence_length=256,
-                      generator=torch.Generator("cpu").manual_seed(5), output_type="np").frames[0]
+    ours = gen.pipe(
+        **gen.call_kwargs(PROMPT, image), generator=torch.Generator("cpu").manual_seed(5), output_type="np"
+    ).frames[0]
+    theirs = gen.pipe(
+        image=image.frame,
+        prompt=PROMPT,
+        height=64,
+        width=96,
+        num_frames=9,
+        num_inference_steps=4,
+        guidance_scale=6.0,
+        prompt_template=gen.s.prompt_template,
+        max_sequence_length=256,
+        generator=torch.Generator("cpu").manual_seed(5),
+        output_type="np",
+    ).frames[0]
     assert np.array_equal(ours, theirs)
 
 
@@ -294,8 +328,9 @@ def test_fixed_size_instead_of_the_bucket(tiny, images, tmp_path):
 def test_hydra_end_to_end_generate(tiny, tmp_path):
     from harness import manifest_lines, run_inprocess
 
-    run_dir = run_inprocess("+suite=smoke", "generator=hunyuanvideo_i2v_tiny", "suite.samples=1",
-                            f"run.root={tmp_path}")
+    run_dir = run_inprocess(
+        "+suite=smoke", "generator=hunyuanvideo_i2v_tiny", "suite.samples=1", f"run.root={tmp_path}"
+    )
     lines = manifest_lines(run_dir)
     assert len(lines) == 3 and run_dir.name.startswith("hunyuanvideo_i2v-")
     for line in lines:

@@ -1,5 +1,6 @@
 """Wan2.1 T2V 1.3B and I2V 14B (720P / 480P) on the tiny checkpoints, through the registry and the same
 loading code as the real weights; the recipes against their cited sources."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +12,22 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from harness import compose, manifest_lines, run_inprocess
 from PIL import Image
 
 from eval.errors import HarnessError
 from eval.generators import generator_class, load_generator, preflight_generator, resolve_generator
 from eval.generators.base import check_facts
-from eval.generators.wan import (I2V_NEGATIVE_PROMPT, MAX_AREAS, NEGATIVE_PROMPT, WanI2V, WanI2VSettings, WanT2V,
-                                 WanT2VSettings, wan_i2v_size)
-from harness import compose, manifest_lines, run_inprocess
+from eval.generators.wan import (
+    I2V_NEGATIVE_PROMPT,
+    MAX_AREAS,
+    NEGATIVE_PROMPT,
+    WanI2V,
+    WanI2VSettings,
+    WanT2V,
+    WanT2VSettings,
+    wan_i2v_size,
+)
 from videogen.device import SettingsError
 from videogen.mp4 import probe_mp4
 from videogen.weights import WeightsError
@@ -26,10 +35,23 @@ from videogen.weights import WeightsError
 VBENCH_SRC = Path(__file__).resolve().parents[2] / "shared" / "third_party" / "VBench-45e79ec"
 PROMPT = "A cat walks on the grass"
 # Small and fast on a CPU; the tiny configs themselves are exercised end to end below.
-T2V = {"name": "wan_t2v", "weights": "tiny", "device": "cpu", "height": 32, "width": 32, "num_frames": 9,
-       "num_inference_steps": 2}
-I2V = {"name": "wan_i2v", "weights": "tiny", "device": "cpu", "max_area": 48 * 48, "num_frames": 9,
-       "num_inference_steps": 2}
+T2V = {
+    "name": "wan_t2v",
+    "weights": "tiny",
+    "device": "cpu",
+    "height": 32,
+    "width": 32,
+    "num_frames": 9,
+    "num_inference_steps": 2,
+}
+I2V = {
+    "name": "wan_i2v",
+    "weights": "tiny",
+    "device": "cpu",
+    "max_area": 48 * 48,
+    "num_frames": 9,
+    "num_inference_steps": 2,
+}
 
 
 def sha(path) -> str:
@@ -66,8 +88,10 @@ def test_t2v_recipe_is_vbench_sampling_row():
     assert (s.width, s.height, s.num_frames, s.fps) == (832, 480, 81, 16)
     assert (s.num_inference_steps, s.guidance_scale, s.flow_shift, s.max_sequence_length) == (50, 6.0, 3.0, 512)
     # wan/configs/shared_config.py:20 at Wan2.1 9737cba, hashed from that file.
-    assert hashlib.sha256(s.negative_prompt.encode()).hexdigest() == \
-        "ce96e0324e4b54ce4b6e867f669ca520952e1a34cc116543516b1897f0d3c47e"
+    assert (
+        hashlib.sha256(s.negative_prompt.encode()).hexdigest()
+        == "ce96e0324e4b54ce4b6e867f669ca520952e1a34cc116543516b1897f0d3c47e"
+    )
     assert s.negative_prompt == NEGATIVE_PROMPT and s.vae_dtype == "float32" and s.dtype == "auto"
 
 
@@ -80,11 +104,14 @@ def test_i2v_recipe_is_wans_default():
     assert MAX_AREAS == {"720P": 921600, "480P": 399360}
 
 
-@pytest.mark.parametrize("config, settings, overrides", [
-    ("wan_t2v", WanT2VSettings, {}),
-    ("wan_i2v_720p", WanI2VSettings, {}),
-    ("wan_i2v_480p", WanI2VSettings, {"max_area": 480 * 832, "flow_shift": 3.0}),
-])
+@pytest.mark.parametrize(
+    "config, settings, overrides",
+    [
+        ("wan_t2v", WanT2VSettings, {}),
+        ("wan_i2v_720p", WanI2VSettings, {}),
+        ("wan_i2v_480p", WanI2VSettings, {"max_area": 480 * 832, "flow_shift": 3.0}),
+    ],
+)
 def test_configs_spell_out_the_recipe(config, settings, overrides):
     """Every recipe field is in the real config, at the recipe's value (480P: its area and shift 3.0)."""
     cfg = compose(f"generator={config}").generator
@@ -99,22 +126,28 @@ def test_configs_spell_out_the_recipe(config, settings, overrides):
 def test_vbench_i2v_sampled_wan_720p_as_the_recipe_does():
     """vbench2_beta_i2v/README.md:329: WAN2.1-I2V-14B (720P weights) at 1280x720, 16 fps, 81 frames; the
     720P recipe gives exactly that on VBench-I2V's 16-9 crops."""
-    row = next(line for line in (VBENCH_SRC / "vbench2_beta_i2v" / "README.md").read_text().splitlines()
-               if "WAN2.1-I2V-14B" in line)
+    row = next(
+        line
+        for line in (VBENCH_SRC / "vbench2_beta_i2v" / "README.md").read_text().splitlines()
+        if "WAN2.1-I2V-14B" in line
+    )
     cells = [c.strip() for c in row.split("|")]
     assert cells[4:7] == ["1280x720", "16", "81"] and "Wan2.1-I2V-14B-720P" in row
     s = WanI2VSettings()
     assert wan_i2v_size(16 * 80, 9 * 80, s.max_area) == (1280, 720) and (s.fps, s.num_frames) == (16, 81)
 
 
-@pytest.mark.parametrize("image, area, size", [
-    ((1280, 720), 720 * 1280, (1280, 720)),
-    ((1920, 1080), 480 * 832, (832, 464)),  # 16:9 at 480P: 473.9 px high, floored to 464
-    ((1024, 1024), 720 * 1280, (960, 960)),
-    ((720, 1280), 720 * 1280, (720, 1280)),
-    ((1279, 720), 720 * 1280, (1264, 720)),  # sqrt gives 1279.5: floored (Wan's code), not rounded (its README)
-    ((480, 272), 30720, (224, 128)),  # the smoke images in the tiny config
-])
+@pytest.mark.parametrize(
+    "image, area, size",
+    [
+        ((1280, 720), 720 * 1280, (1280, 720)),
+        ((1920, 1080), 480 * 832, (832, 464)),  # 16:9 at 480P: 473.9 px high, floored to 464
+        ((1024, 1024), 720 * 1280, (960, 960)),
+        ((720, 1280), 720 * 1280, (720, 1280)),
+        ((1279, 720), 720 * 1280, (1264, 720)),  # sqrt gives 1279.5: floored (Wan's code), not rounded (its README)
+        ((480, 272), 30720, (224, 128)),  # the smoke images in the tiny config
+    ],
+)
 def test_i2v_size_is_wans_computation(image, area, size):
     assert wan_i2v_size(*image, area) == size
 
@@ -132,18 +165,21 @@ def test_i2v_size_matches_wans_formula_for_many_aspects():
 
 
 # -- validation, names, weights ----------------------------------------------------------------------------
-@pytest.mark.parametrize("name, task, overrides, message", [
-    ("wan_t2v", "t2v", {"height": 100}, "height=100 must be a positive multiple of 16; try 96"),
-    ("wan_t2v", "t2v", {"num_frames": 80}, "num_frames=80 must be 4k\\+1 .*try 77 or 81"),
-    ("wan_t2v", "t2v", {"flow_shift": 0}, "flow_shift=0 must be positive"),
-    ("wan_t2v", "t2v", {"vae_dtype": "fp8"}, "vae_dtype='fp8' is not one of"),
-    ("wan_t2v", "t2v", {"max_area": 1000}, "unknown generator setting\\(s\\) max_area"),
-    ("wan_i2v", "i2v", {"height": 480, "width": 832}, "sizes each video from max_area.*set max_area"),
-    ("wan_i2v", "i2v", {"max_area": 100}, "max_area=100 must be at least 256"),
-    ("wan_i2v", "i2v", {"max_sequence_length": 256}, "max_sequence_length=256: Wan2.1 I2V needs 512"),
-    ("wan_i2v", "i2v", {"image_encoder_dtype": "half"}, "image_encoder_dtype='half' is not one of"),
-    ("wan_i2v", "t2v", {}, "makes I2V videos, not T2V"),
-])
+@pytest.mark.parametrize(
+    "name, task, overrides, message",
+    [
+        ("wan_t2v", "t2v", {"height": 100}, "height=100 must be a positive multiple of 16; try 96"),
+        ("wan_t2v", "t2v", {"num_frames": 80}, "num_frames=80 must be 4k\\+1 .*try 77 or 81"),
+        ("wan_t2v", "t2v", {"flow_shift": 0}, "flow_shift=0 must be positive"),
+        ("wan_t2v", "t2v", {"vae_dtype": "fp8"}, "vae_dtype='fp8' is not one of"),
+        ("wan_t2v", "t2v", {"max_area": 1000}, "unknown generator setting\\(s\\) max_area"),
+        ("wan_i2v", "i2v", {"height": 480, "width": 832}, "sizes each video from max_area.*set max_area"),
+        ("wan_i2v", "i2v", {"max_area": 100}, "max_area=100 must be at least 256"),
+        ("wan_i2v", "i2v", {"max_sequence_length": 256}, "max_sequence_length=256: Wan2.1 I2V needs 512"),
+        ("wan_i2v", "i2v", {"image_encoder_dtype": "half"}, "image_encoder_dtype='half' is not one of"),
+        ("wan_i2v", "t2v", {}, "makes I2V videos, not T2V"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_fix(name, task, overrides, message):
     with pytest.raises(HarnessError, match=f"generator {name}: .*{message}"):
         resolve_generator({"name": name, **overrides}, task, {})
@@ -184,9 +220,13 @@ def test_missing_weights_offline_name_the_repo_and_the_download(tmp_path, monkey
 def test_tiny_layout_is_the_diffusers_repos(t2v, i2v):
     t2v_root, i2v_root = Path(t2v.weights.path), Path(i2v.weights.path)
     assert t2v.weights.commit == i2v.weights.commit == "tiny-v1"
-    base = {"scheduler": ["diffusers", "UniPCMultistepScheduler"], "text_encoder": ["transformers", "UMT5EncoderModel"],
-            "tokenizer": ["transformers", "T5TokenizerFast"], "transformer": ["diffusers", "WanTransformer3DModel"],
-            "vae": ["diffusers", "AutoencoderKLWan"]}
+    base = {
+        "scheduler": ["diffusers", "UniPCMultistepScheduler"],
+        "text_encoder": ["transformers", "UMT5EncoderModel"],
+        "tokenizer": ["transformers", "T5TokenizerFast"],
+        "transformer": ["diffusers", "WanTransformer3DModel"],
+        "vae": ["diffusers", "AutoencoderKLWan"],
+    }
     index = json.loads((t2v_root / "model_index.json").read_text())
     assert index["_class_name"] == "WanPipeline" and {k: index[k] for k in base} == base
     index = json.loads((i2v_root / "model_index.json").read_text())
@@ -194,10 +234,18 @@ def test_tiny_layout_is_the_diffusers_repos(t2v, i2v):
     assert index["image_encoder"] == ["transformers", "CLIPVisionModel"]
     assert index["image_processor"] == ["transformers", "CLIPImageProcessor"]
     for root in (t2v_root, i2v_root):
-        assert {p.name for p in (root / "tokenizer").iterdir()} >= {"spiece.model", "tokenizer.json",
-                                                                   "tokenizer_config.json", "special_tokens_map.json"}
+        assert {p.name for p in (root / "tokenizer").iterdir()} >= {
+            "spiece.model",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+        }
         sched = json.loads((root / "scheduler" / "scheduler_config.json").read_text())
-        assert (sched["prediction_type"], sched["use_flow_sigmas"], sched["flow_shift"]) == ("flow_prediction", True, 3.0)
+        assert (sched["prediction_type"], sched["use_flow_sigmas"], sched["flow_shift"]) == (
+            "flow_prediction",
+            True,
+            3.0,
+        )
     t_cfg = json.loads((t2v_root / "transformer" / "config.json").read_text())
     i_cfg = json.loads((i2v_root / "transformer" / "config.json").read_text())
     assert (t_cfg["in_channels"], i_cfg["in_channels"], t_cfg["patch_size"]) == (16, 36, [1, 2, 2])
@@ -283,10 +331,15 @@ def test_i2v_image_is_resized_whole_not_cropped(i2v, tmp_path):
 
 def test_vae_and_image_encoder_run_in_float32_beside_bf16(tmp_path, smoke_images):
     gen = load_generator({**I2V, "dtype": "bfloat16", "num_inference_steps": 1}, "i2v")
-    dtypes = {name: str(getattr(gen.pipe, name).dtype) for name in ("transformer", "text_encoder", "vae",
-                                                                     "image_encoder")}
-    assert dtypes == {"transformer": "torch.bfloat16", "text_encoder": "torch.bfloat16", "vae": "torch.float32",
-                      "image_encoder": "torch.float32"}
+    dtypes = {
+        name: str(getattr(gen.pipe, name).dtype) for name in ("transformer", "text_encoder", "vae", "image_encoder")
+    }
+    assert dtypes == {
+        "transformer": "torch.bfloat16",
+        "text_encoder": "torch.bfloat16",
+        "vae": "torch.float32",
+        "image_encoder": "torch.float32",
+    }
     facts, out = make(gen, tmp_path, "bf16", image=str(smoke_images / "sunset.png"))
     assert probe_mp4(out)["frames"] == 9 and facts.width == 48
 
@@ -299,8 +352,9 @@ def test_weights_of_the_other_task_are_refused(t2v, i2v):
 
 
 # -- end to end through Hydra ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("suite, config, size", [("smoke", "wan_i2v_tiny", (224, 128)),
-                                                 ("smoke_t2v", "wan_t2v_tiny", (128, 128))])
+@pytest.mark.parametrize(
+    "suite, config, size", [("smoke", "wan_i2v_tiny", (224, 128)), ("smoke_t2v", "wan_t2v_tiny", (128, 128))]
+)
 def test_tiny_config_end_to_end(suite, config, size, tmp_path):
     """The tiny configs as they are (one video per prompt to keep it short), the smoke images at 224x128."""
     run_dir = run_inprocess(f"+suite={suite}", "suite.samples=1", f"generator={config}", f"run.root={tmp_path}")

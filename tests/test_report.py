@@ -1,4 +1,5 @@
 """The report: one table from results files and baselines -> CSV, JSON, HTML, plots, drill-down; bad input."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from report_fixtures import RAW, write_results
 
 from eval.aggregate import aggregate
 from eval.baselines import BaselinesError, load_baselines
 from eval.report import build_report
 from eval.report.load import ReportError
-from report_fixtures import RAW, write_results
 
 
 @pytest.fixture
@@ -31,10 +32,24 @@ def test_csv_and_json_hold_the_measured_row_and_every_baseline(complete_run, tmp
     assert index == tmp_path / "out" / "leaderboard.html"
     csv, js = read_table(tmp_path / "out")
     measured = csv[csv["kind"] == "measured"].iloc[0]
-    point = aggregate({d: RAW[d] for d in ("camera_motion", "i2v_subject", "i2v_background", "subject_consistency",
-                                           "background_consistency", "motion_smoothness", "dynamic_degree",
-                                           "aesthetic_quality", "imaging_quality", "temporal_flickering")},
-                      "vbench_i2v")
+    point = aggregate(
+        {
+            d: RAW[d]
+            for d in (
+                "camera_motion",
+                "i2v_subject",
+                "i2v_background",
+                "subject_consistency",
+                "background_consistency",
+                "motion_smoothness",
+                "dynamic_degree",
+                "aesthetic_quality",
+                "imaging_quality",
+                "temporal_flickering",
+            )
+        },
+        "vbench_i2v",
+    )
     assert measured["model"] == "Model A" and measured["status"] == "complete" and measured["comparable"]
     assert measured["total"] == pytest.approx(100 * point.total, abs=1e-9)
     assert measured["i2v"] == pytest.approx(100 * point.groups["i2v"], abs=1e-9)
@@ -50,8 +65,9 @@ def test_csv_and_json_hold_the_measured_row_and_every_baseline(complete_run, tmp
     for _, row in baselines.iterrows():
         assert reported.loc[row["model"], "source"] == row["source"]
         for column in ("total", "quality", "camera_motion", "i2v_subject"):
-            assert (math.isnan(row[column]) and math.isnan(reported.loc[row["model"], column])) or \
-                reported.loc[row["model"], column] == pytest.approx(row[column]), (row["model"], column)
+            assert (math.isnan(row[column]) and math.isnan(reported.loc[row["model"], column])) or reported.loc[
+                row["model"], column
+            ] == pytest.approx(row[column]), (row["model"], column)
     # ranked by Total, ranks only where there is a Total, JSON rows equal to the CSV rows
     ranked = csv[csv["rank"].notna()]
     assert list(ranked["total"]) == sorted(ranked["total"], reverse=True)
@@ -152,6 +168,7 @@ def test_random_weights_get_the_banner(tmp_path):
 
 # --- bad input -------------------------------------------------------------------------------------
 
+
 def test_results_of_an_older_schema_are_refused_with_the_fix(complete_run, tmp_path):
     data = json.loads(complete_run.read_text())
     data["schema"] = 1
@@ -172,15 +189,20 @@ def test_a_nan_in_results_is_refused_naming_where(complete_run, tmp_path):
 def test_a_baseline_file_with_a_missing_column_is_refused(complete_run, tmp_path):
     broken = tmp_path / "baselines.csv"
     pd.read_csv(load_baselines.__globals__["BASELINES_DIR"] / "vbench_i2v.csv", dtype=str).drop(
-        columns="quality").to_csv(broken, index=False)
+        columns="quality"
+    ).to_csv(broken, index=False)
     with pytest.raises(BaselinesError, match=r"missing column\(s\) quality"):
         build_report([complete_run], tmp_path / "out", baselines=broken)
 
 
 def test_two_runs_of_one_model_with_different_settings_are_labelled_apart(tmp_path):
     a = write_results(tmp_path / "a", model="SkyReels V1 I2V", generator={"num_inference_steps": 30})
-    b = write_results(tmp_path / "b", model="SkyReels V1 I2V", generator={"num_inference_steps": 50},
-                      raw={**RAW, "aesthetic_quality": 0.7})
+    b = write_results(
+        tmp_path / "b",
+        model="SkyReels V1 I2V",
+        generator={"num_inference_steps": 50},
+        raw={**RAW, "aesthetic_quality": 0.7},
+    )
     build_report([a, b], tmp_path / "out")
     csv, _ = read_table(tmp_path / "out")
     rows = csv[csv["kind"] == "measured"].set_index("settings")
@@ -193,8 +215,9 @@ def test_two_runs_of_one_model_with_different_settings_are_labelled_apart(tmp_pa
 
 
 def test_an_older_formula_baseline_is_labelled_and_not_ranked(complete_run, tmp_path):
-    table = pd.read_csv(load_baselines.__globals__["BASELINES_DIR"] / "vbench_i2v.csv", dtype=str,
-                        keep_default_na=False)
+    table = pd.read_csv(
+        load_baselines.__globals__["BASELINES_DIR"] / "vbench_i2v.csv", dtype=str, keep_default_na=False
+    )
     old = table.iloc[[0]].assign(model="Old paper figure", formula="vbench_i2v_2024", total="90.25")
     path = tmp_path / "baselines.csv"
     pd.concat([table, old]).to_csv(path, index=False)

@@ -4,6 +4,7 @@ Opens the default job's ``leaderboard.html`` from disk (the session's ``scored``
 and checks that the table renders, a header click sorts it, every image loads and the drill-down
 link opens. Screenshots go to ``$SKYREELS_TEST_ARTIFACTS`` (default ``test-artifacts/``).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,13 +13,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import HAVE_THIRD_PARTY
+
 from eval.baselines import load_baselines
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--window-size=1600,2000")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1600,2000",
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +38,10 @@ def browser(tmp_path_factory):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         done = subprocess.run(["bash", str(REPO / "scripts" / "install_browser.sh")], capture_output=True, text=True)
         if done.returncode:
-            pytest.fail(f"headless Chromium is missing and could not be installed: {done.stderr.strip()}; "
-                        "run `sudo bash scripts/install_browser.sh` (Debian's chromium and chromium-driver)")
+            pytest.fail(
+                f"headless Chromium is missing and could not be installed: {done.stderr.strip()}; "
+                "run `sudo bash scripts/install_browser.sh` (Debian's chromium and chromium-driver)"
+            )
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
@@ -51,7 +62,9 @@ def artifacts() -> Path:
 def column_values(driver, column: int) -> list[str]:
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('#leaderboard tbody tr'))"
-        ".map(r => r.cells[arguments[0]].dataset.value);", column)
+        ".map(r => r.cells[arguments[0]].dataset.value);",
+        column,
+    )
 
 
 def images_loaded(driver) -> list[tuple[str, bool]]:
@@ -59,10 +72,12 @@ def images_loaded(driver) -> list[tuple[str, bool]]:
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.execute_script("document.querySelectorAll('img').forEach(i => i.scrollIntoView());")
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
-        "return Array.from(document.images).every(i => i.complete);"))
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete);")
+    )
     return driver.execute_script(
-        "return Array.from(document.images).map(i => [i.getAttribute('src').slice(0, 60), i.naturalWidth > 0]);")
+        "return Array.from(document.images).map(i => [i.getAttribute('src').slice(0, 60), i.naturalWidth > 0]);"
+    )
 
 
 def test_leaderboard_in_chromium(scored, browser, artifacts):
@@ -88,7 +103,7 @@ def test_leaderboard_in_chromium(scored, browser, artifacts):
         values = column_values(browser, quality)
         numbers = [float(v) for v in values if v]
         assert numbers == sorted(numbers, reverse=direction == "descending"), direction
-        assert values[len(numbers):] == [""] * (len(values) - len(numbers))  # empty cells last
+        assert values[len(numbers) :] == [""] * (len(values) - len(numbers))  # empty cells last
         assert sorted(values) == sorted(before) and header.get_attribute("aria-sort") == direction
     model_header = browser.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[1]
     model_header.click()

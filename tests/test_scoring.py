@@ -1,4 +1,5 @@
 """Scoring through VBench's own code on random-weight fixtures: stages, sharding, exact aggregation, bad input."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CODE_ENV, HAVE_THIRD_PARTY
 from harness import manifest_lines, run_cli, run_inprocess
 
@@ -16,8 +16,10 @@ STAGES = "run.stages=[generate,score,aggregate]"
 
 
 def score_lines(run_dir):
-    return sorted((json.loads(line) for p in (run_dir / "scores").glob("*/*.jsonl")
-                   for line in p.read_text().splitlines()), key=lambda r: (r["dimension"], r["key"]))
+    return sorted(
+        (json.loads(line) for p in (run_dir / "scores").glob("*/*.jsonl") for line in p.read_text().splitlines()),
+        key=lambda r: (r["dimension"], r["key"]),
+    )
 
 
 def test_smoke_is_scored_by_vbench(scored):
@@ -54,7 +56,8 @@ def test_aggregate_recomputes_from_per_video_scores(scored):
     assert results["dimensions"]["background_consistency"]["raw"] == pytest.approx(expected, rel=1e-12)
     imaging = by_dim["imaging_quality"]
     assert results["dimensions"]["imaging_quality"]["raw"] == pytest.approx(
-        sum(x["value"] for x in imaging) / len(imaging) / 100, rel=1e-12)
+        sum(x["value"] for x in imaging) / len(imaging) / 100, rel=1e-12
+    )
     dd = by_dim["dynamic_degree"]
     assert {x["value"] for x in dd} <= {0.0, 1.0}
 
@@ -70,13 +73,15 @@ def test_rerun_scores_nothing_and_three_chunks_give_identical_numbers(scored, tm
     assert len(list((copy / "scores" / "aesthetic_quality").glob("*.jsonl"))) == 3
     other = json.loads((copy / "results.json").read_text())
     strip = ("run", "provenance", "date")
-    assert {k: v for k, v in other.items() if k not in strip} | {"dimensions": None} == \
-        {k: v for k, v in results.items() if k not in strip} | {"dimensions": None}
+    assert {k: v for k, v in other.items() if k not in strip} | {"dimensions": None} == {
+        k: v for k, v in results.items() if k not in strip
+    } | {"dimensions": None}
     for name, d in results["dimensions"].items():
         o = other["dimensions"][name]
         assert (o["raw"], o["ci95"], o["n_scored"]) == (d["raw"], d["ci95"], d["n_scored"]), name
-    assert [(x["key"], x["dimension"], x["value"]) for x in score_lines(copy)] == \
-        [(x["key"], x["dimension"], x["value"]) for x in before]
+    assert [(x["key"], x["dimension"], x["value"]) for x in score_lines(copy)] == [
+        (x["key"], x["dimension"], x["value"]) for x in before
+    ]
 
 
 def test_regenerated_video_with_new_bytes_is_rescored_alone(scored, tmp_path):
@@ -108,9 +113,15 @@ def test_unknown_dimension_and_missing_weights(tmp_path, scored):
     run_dir, _ = scored
     bad = run_cli("+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring.dimensions=[colour]")
     assert bad.returncode == 2 and "unknown or not yet supported dimension 'colour'" in bad.stderr
-    missing = run_cli("+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring=vbench",
-                      f"scoring.vbench_cache_dir={tmp_path / 'empty'}", f"scoring.torch_home={tmp_path / 'th'}",
-                      "scoring.dimensions=[aesthetic_quality]")
+    missing = run_cli(
+        "+suite=smoke",
+        f"run.dir={run_dir}",
+        "run.stages=[score]",
+        "scoring=vbench",
+        f"scoring.vbench_cache_dir={tmp_path / 'empty'}",
+        f"scoring.torch_home={tmp_path / 'th'}",
+        "scoring.dimensions=[aesthetic_quality]",
+    )
     assert missing.returncode == 2
     assert "clip_model/ViT-L-14.pt" in missing.stderr and "openaipublic.azureedge.net" in missing.stderr
     assert "sa_0_4_vit_l_14_linear.pth" in missing.stderr
@@ -119,8 +130,9 @@ def test_unknown_dimension_and_missing_weights(tmp_path, scored):
 def test_camera_motion_named_without_its_code_is_refused(scored):
     run_dir, _ = scored
     env = {k: v for k, v in os.environ.items() if k not in (*CODE_ENV, "PYTHONPATH")}
-    result = run_cli("+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring.dimensions=[camera_motion]",
-                     env=env)
+    result = run_cli(
+        "+suite=smoke", f"run.dir={run_dir}", "run.stages=[score]", "scoring.dimensions=[camera_motion]", env=env
+    )
     assert result.returncode == 2 and "cotracker" in result.stderr.lower() and "45e79ec" in result.stderr
 
 
@@ -185,8 +197,13 @@ def test_nan_from_a_model_fails_that_video_only(scored, tmp_path, monkeypatch):
 def test_relative_run_root_scores(tmp_path, monkeypatch, skyreels_cache):
     """The README's default run uses a relative run root; VBench is called from a scratch folder."""
     monkeypatch.chdir(tmp_path)
-    run_dir = run_inprocess("+suite=smoke", "suite.samples=1", "run.root=runs", "run.stages=[generate,score,aggregate]",
-                            "scoring.dimensions=[temporal_flickering]")
+    run_dir = run_inprocess(
+        "+suite=smoke",
+        "suite.samples=1",
+        "run.root=runs",
+        "run.stages=[generate,score,aggregate]",
+        "scoring.dimensions=[temporal_flickering]",
+    )
     assert run_dir.is_absolute() and run_dir.is_relative_to(tmp_path)
     d = json.loads((run_dir / "results.json").read_text())["dimensions"]["temporal_flickering"]
     assert (d["n_scored"], d["n_failed"]) == (3, 0)

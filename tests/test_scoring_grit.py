@@ -12,21 +12,26 @@ car" 1, "a bicycle and a car" 0 (no bicycle) and "a bicycle on the left of a car
 GRiT's ViT-B, 256 proposals through 3 cascade stages (twice) and its caption decoders take 5-10 s a frame on 2 CPU
 cores, and VBench reads 16 frames a video: one video per dimension.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
 from eval.scoring.dimensions import UNCOUNTED
 from eval.scoring.vbench_call import VideoInput, compute
 from eval.scoring.weights import Roots
-from vbench_spies import NoSubprocess
 
 GRIT = ("object_class", "multiple_objects", "color", "spatial_relationship")
-PROMPTS = {"object_class": "a car", "multiple_objects": "a bicycle and a car", "color": "a red car",
-           "spatial_relationship": "a bicycle on the left of a car, front view"}
+PROMPTS = {
+    "object_class": "a car",
+    "multiple_objects": "a bicycle and a car",
+    "color": "a red car",
+    "spatial_relationship": "a bicycle on the left of a car, front view",
+}
 FRAMES, FPS = 9, 24
 
 
@@ -72,8 +77,11 @@ def test_grit_file_is_the_checkpoint_of_vbench_model(roots):
     assert state["backbone.bottom_up.patch_embed.proj.weight"].shape == (768, 3, 16, 16)  # ViT-B/16
     assert {v.dtype for v in state.values() if v.is_floating_point()} == {torch.float16}
     # the two caption decoders share one transformer, tied to its output layer: stored once
-    shared = ("roi_heads.text_decoder.textual.embedding.words.weight", "roi_heads.text_decoder.textual.output.weight",
-              "roi_heads.text_decoder_det.textual.output.weight")
+    shared = (
+        "roi_heads.text_decoder.textual.embedding.words.weight",
+        "roi_heads.text_decoder.textual.output.weight",
+        "roi_heads.text_decoder_det.textual.output.weight",
+    )
     assert len({state[k].data_ptr() for k in shared}) == 1 and path.stat().st_size < 450e6
     assert weights.fixture_manifest(roots.vbench)[fixtures.GRIT_FILE]["product"] == "grit"
 

@@ -7,6 +7,7 @@ Tag2Text's architecture is fixed by the JSON configs in the vbench wheel (Swin-B
 BERT decoder, a 3429-tag head), and VBench reads 16 frames a video: the end-to-end test takes minutes
 on 2 CPU cores (see ``fixtures.NOT_BY_DEFAULT``).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
 from eval.scoring.dimensions import adapter
 from eval.scoring.vbench_call import VideoInput, compute
-from vbench_spies import NoSubprocess
 
 FPS = 24
 
@@ -81,8 +82,9 @@ def test_prepare_scoring_gives_the_fixture_hf_home_to_workers_only_with_fixtures
     config, _ = prepare_scoring({"fixtures": True}, ["scene"])  # preflight included: bert found
     assert config["env"][weights.VBENCH_HF_HOME] == os.environ[weights.VBENCH_HF_HOME] == str(offline / "hf")
     assert "HF_HOME" not in config["env"] and "HF_HOME" not in os.environ  # generators keep their own cache
-    config, _ = prepare_scoring({"fixtures": False, "vbench_cache_dir": str(offline / "vbench")}, ["scene"],
-                                check=False)
+    config, _ = prepare_scoring(
+        {"fixtures": False, "vbench_cache_dir": str(offline / "vbench")}, ["scene"], check=False
+    )
     assert weights.VBENCH_HF_HOME not in config["env"] and weights.VBENCH_HF_HOME not in os.environ
 
 
@@ -93,6 +95,7 @@ def test_scene_scores_tiny_videos_with_vbench_loader_and_compute(offline, tmp_pa
     import torch
     import vbench.scene
     import vbench.third_party.tag2Text.tag2text as tag2text
+
     from videogen.mp4 import write_mp4
 
     loaded, captions, returned = [], [], []
@@ -100,23 +103,31 @@ def test_scene_scores_tiny_videos_with_vbench_loader_and_compute(offline, tmp_pa
     compute_scene = vbench.scene.compute_scene
     monkeypatch.setattr(tag2text, "load_checkpoint_swinbase", lambda *a: loaded.append(load(*a)) or loaded[-1])
     monkeypatch.setattr(vbench.scene, "get_caption", lambda *a: captions.append(caption(*a)) or captions[-1])
-    monkeypatch.setattr(vbench.scene, "compute_scene", lambda *a, **k: returned.append(compute_scene(*a, **k))
-                        or returned[-1])
+    monkeypatch.setattr(
+        vbench.scene, "compute_scene", lambda *a, **k: returned.append(compute_scene(*a, **k)) or returned[-1]
+    )
     rng = np.random.default_rng(0)
     # VBench matches words as substrings of the caption: "e" is in any caption with an "e" in it
     scenes = {"alley": (9, "alley"), "a letter e": (5, "e")}
     videos = []
     for i, (prompt, (frames, words)) in enumerate(scenes.items()):
         clip = np.kron(rng.integers(0, 256, (frames, 16, 16, 3)), np.ones((1, 8, 8, 1))).astype(np.uint8)
-        videos.append(VideoInput(str(write_mp4(clip, tmp_path / f"{i}.mp4", fps=FPS)), prompt, 0, frames,
-                                 auxiliary_info={"scene": {"scene": {"scene": words}}}))
+        videos.append(
+            VideoInput(
+                str(write_mp4(clip, tmp_path / f"{i}.mp4", fps=FPS)),
+                prompt,
+                0,
+                frames,
+                auxiliary_info={"scene": {"scene": {"scene": words}}},
+            )
+        )
 
     started = time.perf_counter()
     scores = compute("scene", videos, device=torch.device("cpu"), workdir=tmp_path / "work")
     print(f"scene: 2 videos in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     # VBench's loader read every tensor of the fixture (it drops only the buffers it recomputes)
-    (model, msg), = loaded
+    ((model, msg),) = loaded
     assert msg.unexpected_keys == []
     assert all("relative_position_index" in k or "attn_mask" in k for k in msg.missing_keys)
     state = torch.load(offline / "vbench/caption_model/tag2text_swin_14m.pth", map_location="cpu")["model"]
@@ -126,7 +137,7 @@ def test_scene_scores_tiny_videos_with_vbench_loader_and_compute(offline, tmp_pa
 
     # per video: the share of its 16 captioned frames whose caption holds every scene word
     assert len(captions) == 2 and all(len(c) == 16 for c in captions)
-    for score, frame_captions, (frames, words) in zip(scores, captions, scenes.values()):
+    for score, frame_captions, (_frames, words) in zip(scores, captions, scenes.values()):
         expected = sum(all(w in c for w in words.split(" ")) for c in frame_captions) / 16
         assert score.value == expected and 0 <= score.value <= 1 and score.weight == 16
     assert scores[1].value > 0  # the captions are words of the fixture's vocabulary

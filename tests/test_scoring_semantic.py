@@ -6,6 +6,7 @@ building them takes ~15 s each; on 2 CPU cores ViCLIP loads in ~13 s and scores 
 (16 frames x 196 patches, joint attention) in ~75 s. So these run few videos, and the fixtures' default
 dimension list leaves these dimensions out (``fixtures.NOT_BY_DEFAULT``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,11 +14,11 @@ import math
 
 import numpy as np
 import pytest
+from vbench_spies import NoSubprocess, spy_compute
 
 from eval.scoring import fixtures, weights
 from eval.scoring.vbench_call import VICLIP_BPE, VideoInput, compute, viclip_tokenizer
 from eval.scoring.weights import Roots
-from vbench_spies import NoSubprocess, spy_compute
 
 VICLIP = ("temporal_style", "overall_consistency")
 UMT_FILE = "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth"
@@ -63,8 +64,11 @@ def test_viclip_vocabulary_is_the_real_file(roots):
 
     (bpe,) = [f for f in weights.required_files(VICLIP) if f.relpath == VICLIP_BPE]
     data = bpe.path(roots).read_bytes()
-    assert hashlib.sha256(data).hexdigest() == bpe.sha256 == \
-        "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"
+    assert (
+        hashlib.sha256(data).hexdigest()
+        == bpe.sha256
+        == "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"
+    )
     assert len(data) == bpe.size and data == (weights.package_dir("clip") / "bpe_simple_vocab_16e6.txt.gz").read_bytes()
     with viclip_tokenizer(roots.vbench):
         from vbench.third_party.ViCLIP.simple_tokenizer import SimpleTokenizer
@@ -173,9 +177,8 @@ def test_fixture_defaults_leave_the_vit_l_dimensions_out_unless_named(capsys):
 
     from omegaconf import OmegaConf
 
-    from eval.stages import scoring_dimensions
-
     from eval.scoring.dimensions import DEFAULT_DIMENSIONS
+    from eval.stages import scoring_dimensions
 
     fed = {"auxiliary_info": {d: {} for d in DEFAULT_DIMENSIONS["t2v"]}}  # a prompt that feeds every dimension
     plan = SimpleNamespace(suite=SimpleNamespace(task="t2v", name="t", items=(SimpleNamespace(meta=fed),)))

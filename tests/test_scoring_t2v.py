@@ -5,6 +5,7 @@ checks the aggregate against the module's own formula, written out here from the
 appearance_style through ``vbench_call.compute`` on random-weight CLIP, and color through VBench's own
 ``vbench.color`` with a scripted detector in place of GRiT (which needs detectron2).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vbench_spies import NoSubprocess, spy_compute
 
 from eval.errors import HarnessError
 from eval.scoring import fixtures
 from eval.scoring.dimensions import DEFAULT_DIMENSIONS, REGISTRY, UNCOUNTED, adapter
 from eval.scoring.vbench_call import VBenchCallError, VideoInput, compute
-from vbench_spies import NoSubprocess, spy_compute
 
 T2V_JSON = Path(__file__).resolve().parents[2] / "shared" / "vbench" / "VBench_full_info.json"
 needs_shared = pytest.mark.skipif(not T2V_JSON.is_file(), reason=f"{T2V_JSON} not found")
@@ -33,12 +34,14 @@ def _path(i: int) -> str:
 
 # --- video_results as each module builds them, and its single-process aggregate -------------------
 
+
 def _appearance_style(rng):
     out = []
     for i, n in enumerate((9, 33, 17)):  # load_video(...): every frame of the video
         frames = [float(x) for x in rng.uniform(0.1, 0.35, n)]
-        out.append({"video_path": _path(i), "video_results": np.mean(frames), "frame_results": frames,
-                    "cur_sim": frames[-1]})
+        out.append(
+            {"video_path": _path(i), "video_results": np.mean(frames), "frame_results": frames, "cur_sim": frames[-1]}
+        )
     return out
 
 
@@ -51,8 +54,7 @@ def _frame_counts(rng):  # scene, object_class, multiple_objects
     out = []
     for i, n in enumerate((16, 16, 5)):
         hits = int(rng.integers(0, n + 1))
-        out.append({"video_path": _path(i), "video_results": hits / n, "success_frame_count": hits,
-                    "frame_count": n})
+        out.append({"video_path": _path(i), "video_results": hits / n, "success_frame_count": hits, "frame_count": n})
     return out
 
 
@@ -85,11 +87,15 @@ CASES = {  # dimension: (its video_results, VBench's aggregate of them); above e
     # human_action: acc = cor_num / cnt
     "human_action": (_human_action, lambda res: sum(r["cor_num_per_video"] for r in res) / len(res)),
     # scene, object_class, multiple_objects: success_rate = success_frame_count / frame_count
-    **{d: (_frame_counts, lambda res: sum(r["success_frame_count"] for r in res) / sum(r["frame_count"] for r in res))
-       for d in ("scene", "object_class", "multiple_objects")},
+    **{
+        d: (_frame_counts, lambda res: sum(r["success_frame_count"] for r in res) / sum(r["frame_count"] for r in res))
+        for d in ("scene", "object_class", "multiple_objects")
+    },
     # temporal_style, overall_consistency: avg_score = np.mean(sim)
-    **{d: (_per_video, lambda res: np.mean([r["video_results"] for r in res]))
-       for d in ("temporal_style", "overall_consistency")},
+    **{
+        d: (_per_video, lambda res: np.mean([r["video_results"] for r in res]))
+        for d in ("temporal_style", "overall_consistency")
+    },
     # color: success_rate = success_frame_count_all / video_count (counted videos only)
     "color": (_color, lambda res: sum(r["cur_success_frame_rate"] for r in res) / len(res)),
     # spatial_relationship: success_rate = np.mean(frame_score_overall)
@@ -106,7 +112,7 @@ def test_aggregate_is_vbench_single_process_formula(dimension):
     scores = [dim.per_video(r, 16) for r in results] + [UNCOUNTED] * ABSENT.get(dimension, 0)
     expected = float(vbench_formula(results))
     assert dim.reduce(scores) == pytest.approx(expected, rel=1e-12, abs=0)
-    assert [s.value for s in scores[:len(results)]] == pytest.approx([float(r["video_results"]) for r in results])
+    assert [s.value for s in scores[: len(results)]] == pytest.approx([float(r["video_results"]) for r in results])
     if dimension not in ("human_action", "temporal_style", "overall_consistency"):  # weighted: a plain mean differs
         assert np.mean([s.value for s in scores]) != pytest.approx(expected, rel=1e-6)
 
@@ -131,6 +137,7 @@ def test_missing_auxiliary_info_is_named_before_vbench_runs(tmp_path):
 
 # --- the suite keeps auxiliary_info; VBench reads it through vbench_call ------------------------------
 
+
 @pytest.fixture(scope="module")
 def t2v_items():
     from eval.suites import load_suite
@@ -154,8 +161,10 @@ def _inputs(folder: Path, item, clips: list[np.ndarray]) -> list[VideoInput]:
     from videogen.mp4 import write_mp4
 
     aux = dict(item.meta)["auxiliary_info"]
-    return [VideoInput(str(write_mp4(c, folder / f"{i}.mp4", fps=FPS)), item.prompt, i, len(c), auxiliary_info=aux)
-            for i, c in enumerate(clips)]
+    return [
+        VideoInput(str(write_mp4(c, folder / f"{i}.mp4", fps=FPS)), item.prompt, i, len(c), auxiliary_info=aux)
+        for i, c in enumerate(clips)
+    ]
 
 
 @needs_shared

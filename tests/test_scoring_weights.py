@@ -10,6 +10,7 @@ Shims the tests apply, as the scorer must (each is asserted where it is needed):
   scoring device; DreamSim also moves torch.hub's folder to ``./models``: restored afterwards.
 - RAFT and AMT give NaN below 128 px (a 1-pixel level in their pyramids): the videos are 128x128.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
 from eval.scoring.weights import Roots, WeightFile
-from vbench_spies import NoSubprocess
 
 # the full-size ViT-L fixtures (ViCLIP, UMT) are built and scored in test_scoring_semantic.py
 BUILT = tuple(d for d in fixtures.SUPPORTED if d != "camera_motion" and d not in fixtures.NOT_BY_DEFAULT)
@@ -117,8 +118,10 @@ def test_preflight_names_each_missing_file_with_url_and_path(tmp_path, monkeypat
     from videogen.cache import cache_dir
 
     vbench_src = cache_dir() / "src" / "VBench-45e79ec"
-    assert f"git clone https://github.com/Vchitect/VBench {vbench_src} && git -C {vbench_src} checkout 45e79ec" \
-        in message and "scoring.vbench_source" in message  # no cotracker code here
+    assert (
+        f"git clone https://github.com/Vchitect/VBench {vbench_src} && git -C {vbench_src} checkout 45e79ec" in message
+        and "scoring.vbench_source" in message
+    )  # no cotracker code here
     hub = roots.torch_hub / "facebookresearch_co-tracker_main"
     assert f"git clone https://github.com/facebookresearch/co-tracker {hub} && git -C {hub} checkout fac2798" in message
     assert "python -m eval.scoring.weights fetch --dimensions" in message
@@ -173,10 +176,23 @@ def test_download_fetches_files_and_zip_members_atomically(tmp_path):
     roots = Roots(tmp_path / "vbench", tmp_path / "hub")
     import hashlib
 
-    files = [WeightFile(("aesthetic_quality",), "a/w.pth", "vbench", (source / "w.pth").as_uri(),
-                        sha256=hashlib.sha256(b"weights").hexdigest()[:8]),
-             WeightFile(("dynamic_degree",), "raft_model/models/raft-things.pth", "torch_hub",
-                        (source / "models.zip").as_uri(), source="zip", member="models/raft-things.pth")]
+    files = [
+        WeightFile(
+            ("aesthetic_quality",),
+            "a/w.pth",
+            "vbench",
+            (source / "w.pth").as_uri(),
+            sha256=hashlib.sha256(b"weights").hexdigest()[:8],
+        ),
+        WeightFile(
+            ("dynamic_degree",),
+            "raft_model/models/raft-things.pth",
+            "torch_hub",
+            (source / "models.zip").as_uri(),
+            source="zip",
+            member="models/raft-things.pth",
+        ),
+    ]
     assert weights.download(files, roots) == [f.path(roots) for f in files]
     assert files[0].path(roots).read_bytes() == b"weights" and files[1].path(roots).read_bytes() == b"raft"
     assert weights.download(files, roots) == []  # present: nothing to do
@@ -233,7 +249,8 @@ def test_cotracker_fixture_is_built_from_the_provided_hub_code(tmp_path):
         "    predictor = Predictor()\n"
         "    if pretrained:\n"
         f"        predictor.model.load_state_dict(torch.hub.load_state_dict_from_url({weights.COTRACKER_URL!r}))\n"
-        "    return predictor\n")
+        "    return predictor\n"
+    )
     result = fixtures.build_fixtures(["camera_motion"], tmp_path / "vbench", torch_home)
     assert list(result["fixtures"]) == [str(torch_home / "hub/checkpoints/cotracker2.pth")]
     import torch
@@ -262,8 +279,10 @@ def test_dino_loads_through_torch_hub_as_vbench_asks(roots):
     import vbench.utils
     import vbench2_beta_i2v.utils
 
-    for init in (vbench.utils.init_submodules(["subject_consistency"], local=True)["subject_consistency"],
-                 vbench2_beta_i2v.utils.init_submodules(["i2v_subject"], local=True)["i2v_subject"]):
+    for init in (
+        vbench.utils.init_submodules(["subject_consistency"], local=True)["subject_consistency"],
+        vbench2_beta_i2v.utils.init_submodules(["i2v_subject"], local=True)["i2v_subject"],
+    ):
         assert init["repo_or_dir"] == f"{roots.vbench}/dino_model/facebookresearch_dino_main/"
         model = torch.hub.load(**init).eval()
         with torch.no_grad():  # DINO's own resizing of position embeddings for non-square frames
@@ -273,8 +292,9 @@ def test_dino_loads_through_torch_hub_as_vbench_asks(roots):
 def test_vbench_init_submodules_paths_are_the_table(roots):
     import vbench.utils
 
-    found = json.dumps(vbench.utils.init_submodules(
-        [d for d in BUILT if d not in I2V and d != "temporal_flickering"], local=True))
+    found = json.dumps(
+        vbench.utils.init_submodules([d for d in BUILT if d not in I2V and d != "temporal_flickering"], local=True)
+    )
     for f in weights.required_files(BUILT):
         if f.root == "vbench" and not f.relpath.startswith(weights.DREAMSIM_DIR):
             assert str(f.path(roots).parent) in found, f.relpath
@@ -289,12 +309,14 @@ def test_motion_and_quality_models_load_with_vbench_constructors(roots):
     from vbench.dynamic_degree import DynamicDegree
     from vbench.motion_smoothness import MotionSmoothness
 
-    sub = vbench.utils.init_submodules(["motion_smoothness", "dynamic_degree", "imaging_quality",
-                                        "aesthetic_quality"], local=True)
+    sub = vbench.utils.init_submodules(
+        ["motion_smoothness", "dynamic_degree", "imaging_quality", "aesthetic_quality"], local=True
+    )
     cpu = torch.device("cpu")
     MotionSmoothness(sub["motion_smoothness"]["config"], sub["motion_smoothness"]["ckpt"], cpu)
-    DynamicDegree(EasyDict(model=sub["dynamic_degree"]["model"], small=False, mixed_precision=False,
-                           alternate_corr=False), cpu)
+    DynamicDegree(
+        EasyDict(model=sub["dynamic_degree"]["model"], small=False, mixed_precision=False, alternate_corr=False), cpu
+    )
     MUSIQ(pretrained_model_path=sub["imaging_quality"]["model_path"])
     assert get_aesthetic_model(sub["aesthetic_quality"][1]).weight.shape == (1, 768)
 
@@ -330,7 +352,8 @@ def test_vbench_compute_scores_tiny_videos(dimension, roots, videos, tmp_path, r
     submodules = utils.init_submodules([dimension], local=True)[dimension]
     started = time.perf_counter()
     score, *_, per_video = getattr(module, f"compute_{dimension}")(
-        _full_info(tmp_path, dimension, videos), torch.device("cpu"), submodules)
+        _full_info(tmp_path, dimension, videos), torch.device("cpu"), submodules
+    )
     seconds = time.perf_counter() - started
     print(f"{dimension}: {score} in {seconds:.1f} s", file=sys.stderr)
     assert math.isfinite(float(score)) and len(per_video) == len(videos)

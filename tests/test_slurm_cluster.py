@@ -4,6 +4,7 @@ Every wait is bounded: jobs are polled with ``job.done(force_check=True)`` under
 deadline, and blocking submitit calls (``result()``, ``exception()``) run in a daemon
 thread with a timeout, so a regression shows up as a failure, not a hung session.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ JOB_TIMEOUT_S = 240  # submission to finish: 1-5 s on an idle node, more when ot
 
 
 # --- helpers -------------------------------------------------------------------
-def make_executor(folder: Path, partition: str, **params) -> "submitit.AutoExecutor":
+def make_executor(folder: Path, partition: str, **params) -> submitit.AutoExecutor:
     executor = submitit.AutoExecutor(folder=folder, cluster="slurm")
     assert executor.cluster == "slurm"
     executor.update_parameters(
@@ -98,7 +99,8 @@ def sacct_states_when_final(*job_ids: str, timeout: float = 30) -> dict[str, str
     while True:
         states = sacct_states(*job_ids)
         if all(j in states for j in job_ids) and not any(
-                s.split()[0] in {"PENDING", "RUNNING", "COMPLETING", "REQUEUED"} for s in states.values()):
+            s.split()[0] in {"PENDING", "RUNNING", "COMPLETING", "REQUEUED"} for s in states.values()
+        ):
             return states
         if time.monotonic() > deadline:
             return states
@@ -110,16 +112,18 @@ def test_cluster_info(slurm_cluster):
     assert slurm_cluster.partition == "debug"
     assert slurm_cluster.max_array_size == 1001
     assert slurm_cluster.cpus >= 1 and slurm_cluster.real_memory_mb > 0
-    out = subprocess.run(["sinfo", "-h", "-p", "debug", "-o", "%a %t"], capture_output=True, text=True,
-                         timeout=15, check=True).stdout.split()
+    out = subprocess.run(
+        ["sinfo", "-h", "-p", "debug", "-o", "%a %t"], capture_output=True, text=True, timeout=15, check=True
+    ).stdout.split()
     assert out[0] == "up" and out[1] in {"idle", "mix", "alloc", "comp"}, out
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the start script needs root")
 def test_start_script_is_idempotent(slurm_cluster):
     t0 = time.monotonic()
-    proc = subprocess.run(["bash", str(REPO / "slurm" / "start_local_cluster.sh")], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(REPO / "slurm" / "start_local_cluster.sh")], capture_output=True, text=True, timeout=60
+    )
     elapsed = time.monotonic() - t0
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "already up" in proc.stdout
@@ -219,9 +223,23 @@ def test_max_array_size_is_enforced(slurm_cluster, tmp_path):
     limit = slurm_cluster.max_array_size
 
     def sbatch(array: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["sbatch", "--parsable", "--hold", "-p", slurm_cluster.partition, f"--array={array}",
-                               "-o", str(tmp_path / "slurm-%A_%a.out"), "--wrap", "true"],
-                              capture_output=True, text=True, timeout=30)
+        return subprocess.run(
+            [
+                "sbatch",
+                "--parsable",
+                "--hold",
+                "-p",
+                slurm_cluster.partition,
+                f"--array={array}",
+                "-o",
+                str(tmp_path / "slurm-%A_%a.out"),
+                "--wrap",
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
 
     accepted = sbatch(f"0-{limit - 1}")
     assert accepted.returncode == 0, accepted.stderr

@@ -1,4 +1,5 @@
 """The harness on the real local SLURM cluster: arrays, scancel, requeue, time limits, and a failing task."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +8,21 @@ import time
 from datetime import datetime
 
 import pytest
-
 from harness import manifest_lines, run_cli, run_inprocess, video_shas
 
 pytestmark = pytest.mark.slurm
 
 
 def slurm_args(cluster, *extra: str) -> list[str]:
-    return ["launcher=slurm", f"launcher.partition={cluster.partition}", "launcher.cpus_per_task=1",
-            "launcher.mem_gb=3", "launcher.timeout_min=15", "launcher.poll_s=1", *extra]
+    return [
+        "launcher=slurm",
+        f"launcher.partition={cluster.partition}",
+        "launcher.cpus_per_task=1",
+        "launcher.mem_gb=3",
+        "launcher.timeout_min=15",
+        "launcher.poll_s=1",
+        *extra,
+    ]
 
 
 def wait_until(predicate, timeout: float, what: str) -> None:
@@ -37,8 +44,9 @@ def local_reference(tmp_path_factory, skyreels_cache):
 
 
 def test_four_shard_array_matches_local_run(slurm_cluster, local_reference, tmp_path):
-    result = run_cli("+suite=smoke", f"run.root={tmp_path}", "run.shards=4", "launcher.max_array_size=3",
-                     *slurm_args(slurm_cluster))
+    result = run_cli(
+        "+suite=smoke", f"run.root={tmp_path}", "run.shards=4", "launcher.max_array_size=3", *slurm_args(slurm_cluster)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = tmp_path / "smoke" / local_reference.name
     assert video_shas(run_dir) == video_shas(local_reference)
@@ -69,8 +77,9 @@ def test_requeued_task_resumes_without_redoing_units(slurm_cluster, tmp_path):
     submitted = run_cli(*args, *slurm_args(slurm_cluster, "launcher.wait=false"))
     assert submitted.returncode == 0, submitted.stderr
     run_dir = next((tmp_path / "smoke").iterdir())
-    wait_until(lambda: (run_dir / "manifests").exists() and len(manifest_lines(run_dir)) >= 3, 240,
-               "three finished units")
+    wait_until(
+        lambda: (run_dir / "manifests").exists() and len(manifest_lines(run_dir)) >= 3, 240, "three finished units"
+    )
     job = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]["0"]
     subprocess.run(["scontrol", "requeue", job], check=True)
     done_at_requeue = {line["key"] for line in manifest_lines(run_dir)}
@@ -80,8 +89,9 @@ def test_requeued_task_resumes_without_redoing_units(slurm_cluster, tmp_path):
     assert len(keys) == len(set(keys)) == 12  # nothing redone, nothing lost
     assert {line["status"] for line in lines} == {"done"}
     assert done_at_requeue < set(keys)
-    states = subprocess.run(["sacct", "-n", "-X", "-D", "-j", job, "-o", "State"], capture_output=True,
-                            text=True).stdout.split()
+    states = subprocess.run(
+        ["sacct", "-n", "-X", "-D", "-j", job, "-o", "State"], capture_output=True, text=True
+    ).stdout.split()
     assert "REQUEUED" in states and states[-1] == "COMPLETED", states
 
 
@@ -96,8 +106,12 @@ def restarts(job: str) -> int:
 
 def sacct_runs(job: str) -> list[list[str]]:
     """State, Start, End of each run of ``job`` (requeues included)."""
-    out = subprocess.run(["sacct", "-n", "-X", "-D", "-P", "-j", job, "-o", "State,Start,End"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["sacct", "-n", "-X", "-D", "-P", "-j", job, "-o", "State,Start,End"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [line.split("|") for line in out.split()]
 
 
@@ -106,8 +120,9 @@ def test_timed_out_task_checkpoints_and_is_requeued(slurm_cluster, tmp_path, mon
     # here: slurmctld checks time limits every 30 s), so the first run cannot finish.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the job inherits it: as slow on a many-core machine
     args = ["+suite=smoke", "suite.samples=10", f"run.root={tmp_path}", "generator.num_inference_steps=200"]
-    submitted = run_cli(*args, *slurm_args(slurm_cluster, "launcher.timeout_min=1", "launcher.signal_delay_s=5",
-                                           "launcher.wait=false"))
+    submitted = run_cli(
+        *args, *slurm_args(slurm_cluster, "launcher.timeout_min=1", "launcher.signal_delay_s=5", "launcher.wait=false")
+    )
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     run_dir = next((tmp_path / "smoke").iterdir())
     job = json.loads((run_dir / "launches.jsonl").read_text().splitlines()[-1])["jobs"]["0"]
@@ -130,8 +145,14 @@ def test_timed_out_task_checkpoints_and_is_requeued(slurm_cluster, tmp_path, mon
 def test_failing_task_is_reported_with_traceback(slurm_cluster, local_reference, tmp_path):
     folder = tmp_path / "videos"
     folder.mkdir()  # empty: every unit of the external generator fails
-    result = run_cli("+suite=smoke", "suite.samples=1", f"run.root={tmp_path}", "generator=external",
-                     f"generator.videos={folder}", *slurm_args(slurm_cluster))
+    result = run_cli(
+        "+suite=smoke",
+        "suite.samples=1",
+        f"run.root={tmp_path}",
+        "generator=external",
+        f"generator.videos={folder}",
+        *slurm_args(slurm_cluster),
+    )
     assert result.returncode == 2
     out = result.stdout + result.stderr
     assert "shard 0 failed (job " in out and "Traceback" in out and "ShardFailed" in out
@@ -157,14 +178,18 @@ def test_two_task_scoring_array_matches_local_scoring(slurm_cluster, tmp_path, s
     remote = tmp_path / "slurm"
     shutil.copytree(local, remote, ignore=shutil.ignore_patterns(".lock"))
     run_inprocess("+suite=smoke", f"run.dir={local}", *score)
-    result = run_cli("+suite=smoke", f"run.dir={remote}", *score, "scoring.chunks=1",
-                     *slurm_args(slurm_cluster))
+    result = run_cli("+suite=smoke", f"run.dir={remote}", *score, "scoring.chunks=1", *slurm_args(slurm_cluster))
     assert result.returncode == 0, result.stdout + result.stderr
-    jobs = [line for line in map(json.loads, (remote / "launches.jsonl").read_text().splitlines())
-            if line["stage"] == "score"][-1]["jobs"]
+    jobs = [
+        line
+        for line in map(json.loads, (remote / "launches.jsonl").read_text().splitlines())
+        if line["stage"] == "score"
+    ][-1]["jobs"]
     assert len(jobs) == 2 and len({j.split("_")[0] for j in jobs.values()}) == 1  # one array, a task per dimension
     a, b = (json.loads((d / "results.json").read_text()) for d in (local, remote))
     for dim in ("aesthetic_quality", "subject_consistency"):
-        assert (a["dimensions"][dim]["raw"], a["dimensions"][dim]["ci95"]) == \
-            (b["dimensions"][dim]["raw"], b["dimensions"][dim]["ci95"])
+        assert (a["dimensions"][dim]["raw"], a["dimensions"][dim]["ci95"]) == (
+            b["dimensions"][dim]["raw"],
+            b["dimensions"][dim]["ci95"],
+        )
     assert a["groups"] == b["groups"] and a["status"] == b["status"] == "partial"

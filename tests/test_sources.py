@@ -1,21 +1,25 @@
 """Every external fact the harness uses for VBench is checked against VBench's source at the pinned commit
 (``../shared/third_party/``, unmodified exports): URLs, cache sub-paths, Drive ids, camera phrases, and the
 tree digests that identify the pinned VBench and co-tracker code. Skipped when the folder is absent."""
+
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 import pytest
-
 from conftest import COTRACKER_SRC, HAVE_THIRD_PARTY, VBENCH_SRC
 
 pytestmark = pytest.mark.skipif(not HAVE_THIRD_PARTY, reason="../shared/third_party not found beside the checkout")
 
 
 def _text(*roots: Path, suffixes=(".py", ".sh", ".md", ".yaml")) -> str:
-    return "\n".join(p.read_text(errors="replace") for root in roots for p in sorted(root.rglob("*"))
-                     if p.is_file() and p.suffix in suffixes)
+    return "\n".join(
+        p.read_text(errors="replace")
+        for root in roots
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in suffixes
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +45,11 @@ def test_every_weight_url_appears_in_its_source(vbench_text):
     pinned dreamsim and openai-clip packages."""
     from eval.scoring import weights
 
-    sources = {weights.COTRACKER_URL: (COTRACKER_SRC / "hubconf.py").read_text(),
-               weights.DREAMSIM_URL: _package_text("dreamsim"), weights.BPE_URL: None}
+    sources = {
+        weights.COTRACKER_URL: (COTRACKER_SRC / "hubconf.py").read_text(),
+        weights.DREAMSIM_URL: _package_text("dreamsim"),
+        weights.BPE_URL: None,
+    }
     for f in weights.FILES:
         text = sources.get(f.url, vbench_text)
         if text is None:  # ViCLIP's vocabulary: copied from the clip package, whose file is hashed instead
@@ -86,6 +93,7 @@ def test_camera_phrases_are_vbench_get_type():
 
     tree = ast.parse((VBENCH_SRC / "vbench2_beta_i2v" / "camera_motion.py").read_text())
     (get_type,) = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "get_type"]
-    (mapping,) = [n.value for n in ast.walk(get_type) if isinstance(n, ast.Assign)
-                  and n.targets[0].id == "camera_mapping"]
+    (mapping,) = [
+        n.value for n in ast.walk(get_type) if isinstance(n, ast.Assign) and n.targets[0].id == "camera_mapping"
+    ]
     assert list(ast.literal_eval(mapping).items()) == list(CAMERA_PHRASES.items())

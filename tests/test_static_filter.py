@@ -5,6 +5,7 @@ no RAFT runs); T2V runs through ``python -m eval.run`` with the filter scripted 
 chunks) and with VBench's real ``StaticFilter.infer`` on random RAFT weights (flags, choice and scored
 videos consistent, each flag what VBench's class says for that file).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from harness import run_inprocess
 
 from eval.errors import HarnessError
 from eval.plan import Unit
 from eval.scoring.static_filter import KEEP, Selection, applies, select, selection_notes
-from harness import run_inprocess
 
 FPS = 24
 SCORE = "run.stages=[generate,score,aggregate]"
@@ -39,6 +40,7 @@ def _flags(n: int, static: set[int]) -> list[int]:
 
 # --- the choice against VBench's own loop -------------------------------------------------------------
 
+
 def test_choice_is_vbench_static_filter(tmp_path, monkeypatch):
     """VBench's ``static_filter`` over 25 videos per temporal_flickering prompt; its copies map back to
     their sources by content. Our ``select`` keeps exactly those, in the same order, and needs no flag
@@ -46,12 +48,17 @@ def test_choice_is_vbench_static_filter(tmp_path, monkeypatch):
     import vbench.cli.static_filter as module
     from vbench.utils import load_json
 
-    prompts = [e["prompt_en"] for e in load_json(Path(module.CUR_DIR).parent / "VBench_full_info.json")
-               if "temporal_flickering" in e["dimension"]][:4]
-    flags = {prompts[0]: _flags(25, {2, 3, 5, 10, 12, 19, 20, 21}),  # 8 static; by number 2,3,5,10,12
-             prompts[1]: _flags(25, {4, 13, 24}),  # fewer than 5
-             prompts[2]: _flags(25, set()),
-             prompts[3]: _flags(25, {0, 7, 9, 15, 22})}
+    prompts = [
+        e["prompt_en"]
+        for e in load_json(Path(module.CUR_DIR).parent / "VBench_full_info.json")
+        if "temporal_flickering" in e["dimension"]
+    ][:4]
+    flags = {
+        prompts[0]: _flags(25, {2, 3, 5, 10, 12, 19, 20, 21}),  # 8 static; by number 2,3,5,10,12
+        prompts[1]: _flags(25, {4, 13, 24}),  # fewer than 5
+        prompts[2]: _flags(25, set()),
+        prompts[3]: _flags(25, {0, 7, 9, 15, 22}),
+    }
     videos = tmp_path / "videos"
     videos.mkdir()
     for prompt, fl in flags.items():
@@ -70,14 +77,22 @@ def test_choice_is_vbench_static_filter(tmp_path, monkeypatch):
 
     monkeypatch.setattr(module, "StaticFilter", ScriptedStaticFilter)
     out = tmp_path / "out"
-    module.static_filter(argparse.Namespace(videos_path=str(videos), result_path=str(out), model="unused",
-                                            store_name="filtered.json", filter_scope="temporal_flickering"))
+    module.static_filter(
+        argparse.Namespace(
+            videos_path=str(videos),
+            result_path=str(out),
+            model="unused",
+            store_name="filtered.json",
+            filter_scope="temporal_flickering",
+        )
+    )
     copied = {}
     for path in (out / "filtered_videos").iterdir():
         prompt, j = path.stem.rsplit("-", 1)
         copied.setdefault(prompt, {})[int(j)] = path.read_text()  # "{prompt}-{i}" of the source
-    vbench_kept = {prompt: tuple(copied.get(prompt, {})[j] for j in range(len(copied.get(prompt, {}))))
-                   for prompt in flags}
+    vbench_kept = {
+        prompt: tuple(copied.get(prompt, {})[j] for j in range(len(copied.get(prompt, {})))) for prompt in flags
+    }
 
     chosen = select(_units(flags), _static(flags))
     assert dict(chosen.kept) == vbench_kept and not chosen.pending
@@ -118,6 +133,7 @@ def test_small_videos_are_refused_before_raft_calls_them_static(tmp_path):
 
 # --- T2V runs -----------------------------------------------------------------------------------------
 
+
 def _clip(seed: int, frames: int = 3) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (frames, 128, 128, 3), dtype=np.uint8)
 
@@ -137,24 +153,36 @@ def _t2v_run_inputs(folder: Path, items: dict[str, tuple[int, list[str]]], frame
 
 
 def _run(folder: Path, *extra: str) -> Path:
-    return run_inprocess("+suite=custom", f"suite.path={folder / 'suite.jsonl'}", "generator=external",
-                         f"generator.videos={folder / 'videos'}", f"run.root={folder / 'runs'}", SCORE,
-                         "scoring.dimensions=[temporal_flickering]", *extra)
+    return run_inprocess(
+        "+suite=custom",
+        f"suite.path={folder / 'suite.jsonl'}",
+        "generator=external",
+        f"generator.videos={folder / 'videos'}",
+        f"run.root={folder / 'runs'}",
+        SCORE,
+        "scoring.dimensions=[temporal_flickering]",
+        *extra,
+    )
 
 
 def _lines(run_dir: Path, dimension: str) -> list[dict]:
-    return [json.loads(line) for p in sorted((run_dir / "scores" / dimension).glob("*.jsonl"))
-            for line in p.read_text().splitlines()]
+    return [
+        json.loads(line)
+        for p in sorted((run_dir / "scores" / dimension).glob("*.jsonl"))
+        for line in p.read_text().splitlines()
+    ]
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-SCRIPTED = {"a lamp on a table": (12, ["temporal_flickering"]),  # static 1,3,4,7,8,10,11: keeps 1,10,11,3,4
-            "a cup of tea": (3, ["temporal_flickering"]),  # static 0,2: keeps both
-            "a closed door": (2, ["temporal_flickering"]),  # none static
-            "a red bicycle": (1, ["color"])}  # not temporal_flickering's: never filtered
+SCRIPTED = {
+    "a lamp on a table": (12, ["temporal_flickering"]),  # static 1,3,4,7,8,10,11: keeps 1,10,11,3,4
+    "a cup of tea": (3, ["temporal_flickering"]),  # static 0,2: keeps both
+    "a closed door": (2, ["temporal_flickering"]),  # none static
+    "a red bicycle": (1, ["color"]),
+}  # not temporal_flickering's: never filtered
 STATIC = {"a lamp on a table": {1, 3, 4, 7, 8, 10, 11}, "a cup of tea": {0, 2}, "a closed door": set()}
 KEPT = {"a lamp on a table": [1, 10, 11, 3, 4], "a cup of tea": [0, 2], "a closed door": []}
 
@@ -166,8 +194,11 @@ def scripted(tmp_path, monkeypatch):
     import vbench.cli.static_filter as module
 
     folder = _t2v_run_inputs(tmp_path, SCRIPTED)
-    answers = {_sha(folder / "videos" / f"{p}-{i}.mp4"): i in static for p, static in STATIC.items()
-               for i in range(SCRIPTED[p][0])}
+    answers = {
+        _sha(folder / "videos" / f"{p}-{i}.mp4"): i in static
+        for p, static in STATIC.items()
+        for i in range(SCRIPTED[p][0])
+    }
     calls, broken = [], set()
 
     class ScriptedStaticFilter:
@@ -202,9 +233,10 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
 
     flags = _lines(run_dir, "static_filter")
     assert len(flags) == len(calls) == 17  # every temporal_flickering video once, not the color prompt's
-    assert {x["key"]: x["value"] for x in flags} == \
-        {**dict.fromkeys(_keys(run_dir, {p: range(SCRIPTED[p][0]) for p in STATIC}), 0.0),
-         **dict.fromkeys(_keys(run_dir, {p: sorted(s) for p, s in STATIC.items()}), 1.0)}
+    assert {x["key"]: x["value"] for x in flags} == {
+        **dict.fromkeys(_keys(run_dir, {p: range(SCRIPTED[p][0]) for p in STATIC}), 0.0),
+        **dict.fromkeys(_keys(run_dir, {p: sorted(s) for p, s in STATIC.items()}), 1.0),
+    }
     scored = _lines(run_dir, "temporal_flickering")
     assert {x["key"] for x in scored} == _keys(run_dir, KEPT) and len(scored) == 7
     results = json.loads((run_dir / "results.json").read_text())
@@ -279,8 +311,11 @@ def test_t2v_run_with_vbench_static_filter(tmp_path, capsys):
 
     raft = cache_dir() / "vbench-fixtures/vbench/raft_model/models/raft-things.pth"
     args = argparse.Namespace(model=str(raft), small=False, mixed_precision=False, alternate_corr=False)
-    videos = {line["key"]: run_dir / line["video"] for p in (run_dir / "manifests").glob("*.jsonl")
-              for line in map(json.loads, p.read_text().splitlines())}
+    videos = {
+        line["key"]: run_dir / line["video"]
+        for p in (run_dir / "manifests").glob("*.jsonl")
+        for line in map(json.loads, p.read_text().splitlines())
+    }
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(module, "DEVICE", "cpu")
         vbench = module.StaticFilter(args, torch.device("cpu"))

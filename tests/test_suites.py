@@ -2,6 +2,7 @@
 
 VBench's real prompt files are read in place from the shared folder beside the repository.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,7 @@ from PIL import Image
 
 from eval.errors import SuiteError
 from eval.records import Suite, SuiteItem
-from eval.suites import REGISTRY, load_suite
-from eval.suites import fetch, vbench_t2v
+from eval.suites import REGISTRY, fetch, load_suite, vbench_t2v
 from eval.suites.integrity import check_suite
 from eval.suites.naming import MAX_FILE_NAME_BYTES, prompt_map, stable_id, vbench_video_name
 from eval.suites.smoke import ensure_smoke_images
@@ -28,8 +28,9 @@ from eval.suites.vbench_i2v import ratio_for
 SHARED_VBENCH = Path(__file__).resolve().parents[2] / "shared" / "vbench"
 T2V_JSON = SHARED_VBENCH / "VBench_full_info.json"
 I2V_JSON = SHARED_VBENCH / "vbench2_i2v_full_info.json"
-needs_shared = pytest.mark.skipif(not I2V_JSON.is_file() or not T2V_JSON.is_file(),
-                                  reason=f"VBench prompt files not found in {SHARED_VBENCH}")
+needs_shared = pytest.mark.skipif(
+    not I2V_JSON.is_file() or not T2V_JSON.is_file(), reason=f"VBench prompt files not found in {SHARED_VBENCH}"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +64,7 @@ def error_of(call, *args, **kwargs) -> str:
 
 # --- VBench T2V -------------------------------------------------------------------------------
 
+
 @needs_shared
 def test_vbench_t2v_merges_duplicate_prompts_and_counts_videos():
     entries = json.loads(T2V_JSON.read_text())
@@ -76,7 +78,11 @@ def test_vbench_t2v_merges_duplicate_prompts_and_counts_videos():
     assert suite.n_videos == expected_videos == 869 * 5 + 75 * 25 == 6220
     by_prompt = {item.prompt: item for item in suite.items}
     assert by_prompt["The bund Shanghai, oil painting"].dimensions == (
-        "appearance_style", "overall_consistency", "aesthetic_quality", "imaging_quality")
+        "appearance_style",
+        "overall_consistency",
+        "aesthetic_quality",
+        "imaging_quality",
+    )
     assert by_prompt["In a still frame, a stop sign"].samples == 25
     assert all(item.id == stable_id(item.prompt) for item in suite.items)
     assert len({item.id for item in suite.items}) == 944
@@ -95,8 +101,7 @@ def test_vbench_t2v_finds_packaged_json_without_importing_vbench(tmp_path, monke
     package = tmp_path / "site" / "vbench"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("raise ImportError('vbench must not be imported')\n")
-    (package / "VBench_full_info.json").write_text(
-        json.dumps([{"prompt_en": "a red car", "dimension": ["color"]}]))
+    (package / "VBench_full_info.json").write_text(json.dumps([{"prompt_en": "a red car", "dimension": ["color"]}]))
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     for name in [m for m in sys.modules if m.split(".")[0] in ("vbench", "vbench2_beta_i2v")]:
         monkeypatch.delitem(sys.modules, name)  # imported by scoring tests earlier in the session
@@ -117,6 +122,7 @@ def test_vbench_t2v_without_vbench_asks_for_path(monkeypatch):
 
 # --- VBench-I2V -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def i2v_data_dir(tmp_path_factory):
     """A data dir with a stand-in JPEG for every image of the real I2V JSON (JSON not copied)."""
@@ -130,14 +136,12 @@ def i2v_data_dir(tmp_path_factory):
 
 @needs_shared
 def test_vbench_i2v_counts(i2v_data_dir):
-    suite = load_suite("vbench_i2v", data_dir=str(i2v_data_dir), path=str(I2V_JSON),
-                       ratio=ratio_for(960, 544))
+    suite = load_suite("vbench_i2v", data_dir=str(i2v_data_dir), path=str(I2V_JSON), ratio=ratio_for(960, 544))
 
     assert (suite.task, len(suite.items), suite.n_videos) == ("i2v", 1118, 5590)
     assert len({item.image for item in suite.items}) == 355
     assert len({item.id for item in suite.items}) == 1118
-    assert all(Path(item.image).parent == (i2v_data_dir / "crop" / "16-9").resolve()
-               for item in suite.items)
+    assert all(Path(item.image).parent == (i2v_data_dir / "crop" / "16-9").resolve() for item in suite.items)
     assert {item.image_sha256 for item in suite.items} == {hashlib.sha256(jpeg_bytes()).hexdigest()}
     first = suite.items[0]
     assert first.id == stable_id(first.prompt, Path(first.image).name)
@@ -174,8 +178,9 @@ def test_vbench_i2v_gate_lists_each_missing_crop(tmp_path):
 
     message = error_of(load_suite, "vbench_i2v", data_dir=str(tmp_path), path=str(I2V_JSON))
 
-    assert message.startswith(f"suite 'vbench_i2v': {len(uses)} problems — first: "
-                              f"{I2V_JSON}[{uses[0]}]: image not found: {crops / names[0]}")
+    assert message.startswith(
+        f"suite 'vbench_i2v': {len(uses)} problems — first: {I2V_JSON}[{uses[0]}]: image not found: {crops / names[0]}"
+    )
     assert all(f"{I2V_JSON}[{i}]: image not found" in message for i in uses)
 
 
@@ -184,15 +189,24 @@ def test_vbench_i2v_rejects_unknown_ratio(tmp_path):
     assert "no '4-3' crops" in message and "1-1, 3-2, 8-5, 7-4, 16-9" in message
 
 
-@pytest.mark.parametrize("size, ratio", [((960, 544), "16-9"), ((1280, 720), "16-9"),
-                                         ((512, 512), "1-1"), ((1280, 800), "8-5"),
-                                         ((1344, 768), "7-4"), ((544, 960), "1-1"),
-                                         ((720, 480), "3-2")])
+@pytest.mark.parametrize(
+    "size, ratio",
+    [
+        ((960, 544), "16-9"),
+        ((1280, 720), "16-9"),
+        ((512, 512), "1-1"),
+        ((1280, 800), "8-5"),
+        ((1344, 768), "7-4"),
+        ((544, 960), "1-1"),
+        ((720, 480), "3-2"),
+    ],
+)
 def test_ratio_for_picks_closest_vbench_crop(size, ratio):
     assert ratio_for(*size) == ratio
 
 
 # --- custom files -----------------------------------------------------------------------------
+
 
 def test_custom_txt_skips_blank_lines(tmp_path):
     path = tmp_path / "mine.txt"
@@ -201,8 +215,10 @@ def test_custom_txt_skips_blank_lines(tmp_path):
     suite = load_suite("custom", path=str(path), samples=3)
 
     assert (suite.name, suite.task, suite.n_videos) == ("mine", "t2v", 6)
-    assert [(i.prompt, i.id) for i in suite.items] == [("a dog runs", stable_id("a dog runs")),
-                                                       ("a cat sleeps", stable_id("a cat sleeps"))]
+    assert [(i.prompt, i.id) for i in suite.items] == [
+        ("a dog runs", stable_id("a dog runs")),
+        ("a cat sleeps", stable_id("a cat sleeps")),
+    ]
     assert dict(suite.items[1].meta)["where"] == f"{path}:4"
 
 
@@ -210,17 +226,19 @@ def test_custom_jsonl_resolves_images_relative_to_the_file(tmp_path):
     (tmp_path / "imgs").mkdir()
     (tmp_path / "imgs" / "a.png").write_bytes(png_bytes())
     (tmp_path / "imgs" / "b.jpg").write_bytes(jpeg_bytes())
-    path = write_jsonl(tmp_path / "pairs.jsonl", [
-        {"prompt": "a boat", "image": "imgs/a.png", "id": "boat", "dimensions": ["i2v_subject"]},
-        {"prompt": "a kite", "image": "imgs/b.jpg", "samples": 2},
-    ])
+    path = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [
+            {"prompt": "a boat", "image": "imgs/a.png", "id": "boat", "dimensions": ["i2v_subject"]},
+            {"prompt": "a kite", "image": "imgs/b.jpg", "samples": 2},
+        ],
+    )
 
     suite = load_suite("custom", path=str(path))
 
     assert suite.task == "i2v" and suite.n_videos == 5 + 2
     boat, kite = suite.items
-    assert (boat.id, boat.image, boat.dimensions) == ("boat", str(tmp_path / "imgs" / "a.png"),
-                                                      ("i2v_subject",))
+    assert (boat.id, boat.image, boat.dimensions) == ("boat", str(tmp_path / "imgs" / "a.png"), ("i2v_subject",))
     assert kite.id == stable_id("a kite", "imgs/b.jpg")
     assert kite.image_sha256 == hashlib.sha256(jpeg_bytes()).hexdigest()
 
@@ -230,33 +248,48 @@ def test_custom_csv_with_dimensions_and_image_root(tmp_path):
     images.mkdir()
     (images / "x.png").write_bytes(png_bytes())
     path = tmp_path / "suite.csv"
-    path.write_text('prompt,image,dimensions,samples\n'
-                    '"a bird, flying",x.png,subject_consistency; imaging_quality,4\n'
-                    'a fish,x.png,,\n', encoding="utf-8-sig")  # with a BOM, as Excel saves
+    path.write_text(
+        "prompt,image,dimensions,samples\n"
+        '"a bird, flying",x.png,subject_consistency; imaging_quality,4\n'
+        "a fish,x.png,,\n",
+        encoding="utf-8-sig",
+    )  # with a BOM, as Excel saves
 
     suite = load_suite("custom", path=str(path), image_root=str(images))
 
     bird, fish = suite.items
     assert (bird.prompt, bird.dimensions, bird.samples) == (
-        "a bird, flying", ("subject_consistency", "imaging_quality"), 4)
+        "a bird, flying",
+        ("subject_consistency", "imaging_quality"),
+        4,
+    )
     assert (fish.samples, fish.dimensions, fish.image) == (5, (), str(images / "x.png"))
     assert dict(fish.meta)["where"] == f"{path}:3"
 
 
 def test_custom_mixing_images_and_no_images_names_the_lines(tmp_path):
-    path = write_jsonl(tmp_path / "mixed.jsonl", [
-        {"prompt": "one", "image": "a.png"}, {"prompt": "two"}, {"prompt": "three"},
-        {"prompt": "four", "image": "b.png"}])
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            {"prompt": "one", "image": "a.png"},
+            {"prompt": "two"},
+            {"prompt": "three"},
+            {"prompt": "four", "image": "b.png"},
+        ],
+    )
     message = error_of(load_suite, "custom", path=str(path))
     assert "lines 2, 3 have no image but lines 1, 4 do" in message
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ('{"prompt": "x", "caption": "y"}', ":1: unknown field(s) caption; fix: use only prompt"),
-    ('{"prompt": "x", ', ":1: not valid JSON"),
-    ('{"image": "a.png"}', ":1: no 'prompt'"),
-    ('{"prompt": "x", "dimensions": "color"}', ":1: 'dimensions' must be a list of dimension"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ('{"prompt": "x", "caption": "y"}', ":1: unknown field(s) caption; fix: use only prompt"),
+        ('{"prompt": "x", ', ":1: not valid JSON"),
+        ('{"image": "a.png"}', ":1: no 'prompt'"),
+        ('{"prompt": "x", "dimensions": "color"}', ":1: 'dimensions' must be a list of dimension"),
+    ],
+)
 def test_custom_jsonl_format_errors(tmp_path, line, fragment):
     path = tmp_path / "bad.jsonl"
     path.write_text(line + "\n", encoding="utf-8")
@@ -277,10 +310,10 @@ def test_custom_unknown_format(tmp_path):
 
 # --- smoke ------------------------------------------------------------------------------------
 
+
 def test_smoke_images_are_byte_identical_across_builds(tmp_path):
     first, second = ensure_smoke_images(tmp_path / "a"), ensure_smoke_images(tmp_path / "b")
-    digests = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir()}
-               for d in (first, second)]
+    digests = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir()} for d in (first, second)]
     assert digests[0] == digests[1]
     assert sorted(digests[0]) == ["checkerboard.png", "red_ball.png", "sunset.png"]
     assert all(p.stat().st_size < 20_000 for p in first.iterdir())
@@ -303,32 +336,36 @@ def test_smoke_t2v_suite():
 
 # --- the integrity gate -----------------------------------------------------------------------
 
+
 def test_gate_lists_every_problem_with_location_and_fix(tmp_path):
     (tmp_path / "ok.png").write_bytes(png_bytes())
     png, jpeg = png_bytes((256, 256)), jpeg_bytes((256, 256))
-    (tmp_path / "cut.png").write_bytes(png[:len(png) * 2 // 3])  # cut inside the pixel data
-    (tmp_path / "cut.jpg").write_bytes(jpeg[:len(jpeg) * 2 // 3])
-    path = write_jsonl(tmp_path / "bad.jsonl", [
-        {"id": "a", "prompt": "fine", "image": "ok.png"},
-        {"id": "a", "prompt": "same id", "image": "ok.png"},
-        {"prompt": "no file", "image": "missing.png"},
-        {"prompt": "cut png", "image": "cut.png"},
-        {"prompt": "cut jpeg", "image": "cut.jpg"},
-        {"prompt": "   ", "image": "ok.png"},
-        {"prompt": "cats/dogs", "image": "ok.png"},
-        {"prompt": "x" * 300, "image": "ok.png"},
-        {"prompt": "fine", "id": "b", "image": "ok.png"},
-        {"prompt": "zero", "image": "ok.png", "samples": 0},
-    ])
+    (tmp_path / "cut.png").write_bytes(png[: len(png) * 2 // 3])  # cut inside the pixel data
+    (tmp_path / "cut.jpg").write_bytes(jpeg[: len(jpeg) * 2 // 3])
+    path = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            {"id": "a", "prompt": "fine", "image": "ok.png"},
+            {"id": "a", "prompt": "same id", "image": "ok.png"},
+            {"prompt": "no file", "image": "missing.png"},
+            {"prompt": "cut png", "image": "cut.png"},
+            {"prompt": "cut jpeg", "image": "cut.jpg"},
+            {"prompt": "   ", "image": "ok.png"},
+            {"prompt": "cats/dogs", "image": "ok.png"},
+            {"prompt": "x" * 300, "image": "ok.png"},
+            {"prompt": "fine", "id": "b", "image": "ok.png"},
+            {"prompt": "zero", "image": "ok.png", "samples": 0},
+        ],
+    )
 
     lines = error_of(load_suite, "custom", path=str(path)).splitlines()
 
-    assert lines[0] == (f"suite 'bad': 9 problems — first: {path}:2: "
-                        f"duplicate id 'a' (first at {path}:1)")
+    assert lines[0] == (f"suite 'bad': 9 problems — first: {path}:2: duplicate id 'a' (first at {path}:1)")
     listed = [line.strip() for line in lines[1::2]]
     fixes = [line.strip() for line in lines[2::2]]
     assert [entry.split(": ", 1)[0] for entry in listed] == [
-        f"{n}. {path}:{line}" for n, line in enumerate(range(2, 11), 1)]
+        f"{n}. {path}:{line}" for n, line in enumerate(range(2, 11), 1)
+    ]
     assert f"image not found: {tmp_path / 'missing.png'}" in listed[1]
     assert f"image corrupt: {tmp_path / 'cut.png'}" in listed[2]
     assert f"image corrupt: {tmp_path / 'cut.jpg'}" in listed[3]
@@ -373,6 +410,7 @@ def test_video_names():
 
 # --- registry, imports, fetch -----------------------------------------------------------------
 
+
 def test_unknown_suite_lists_known_ones():
     message = error_of(load_suite, "vbench")
     assert f"known suites: {', '.join(sorted(REGISTRY))}" in message
@@ -385,28 +423,38 @@ def test_unknown_option_is_named():
 
 
 def test_suites_import_no_heavy_modules():
-    code = ("import sys, eval.suites as s, eval.suites.fetch\n"
-            "s.load_suite('smoke_t2v')\n"
-            "for name in s.REGISTRY.values(): __import__(name.split(':')[0])\n"
-            "heavy = {'torch', 'diffusers', 'vbench'}\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    code = (
+        "import sys, eval.suites as s, eval.suites.fetch\n"
+        "s.load_suite('smoke_t2v')\n"
+        "for name in s.REGISTRY.values(): __import__(name.split(':')[0])\n"
+        "heavy = {'torch', 'diffusers', 'vbench'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "[]"
 
 
 @needs_shared
 def test_fetch_without_gdown_prints_manual_steps(tmp_path, monkeypatch, capsys):
     fetched = []
-    monkeypatch.setattr(fetch, "download", lambda url, target: (
-        fetched.append(url), target.write_bytes(I2V_JSON.read_bytes())))
+    monkeypatch.setattr(
+        fetch, "download", lambda url, target: (fetched.append(url), target.write_bytes(I2V_JSON.read_bytes()))
+    )
     monkeypatch.setattr(fetch, "find_spec", lambda name: None)
 
     assert fetch.main(["vbench_i2v", "--dest", str(tmp_path)]) == 1
 
-    assert fetched == ["https://raw.githubusercontent.com/Vchitect/VBench/"
-                       "45e79ec14e69a2187202c675d2dbce1a71843d53/vbench2_beta_i2v/"
-                       "vbench2_i2v_full_info.json"]
+    assert fetched == [
+        "https://raw.githubusercontent.com/Vchitect/VBench/"
+        "45e79ec14e69a2187202c675d2dbce1a71843d53/vbench2_beta_i2v/"
+        "vbench2_i2v_full_info.json"
+    ]
     printed = capsys.readouterr().out
     assert "gdown is not installed" in printed and "crop.zip" in printed
     assert f"unzip it into {tmp_path}" in printed

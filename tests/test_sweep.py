@@ -1,5 +1,6 @@
 """Multiruns: one run per generator or setting, one combined leaderboard per benchmark, a model measured here
 beside its published figure."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from eval.report import build_report
 from harness import manifest_lines, run_cli
 from report_fixtures import write_results
+
+from eval.report import build_report
 
 
 def test_a_measured_model_sits_beside_its_published_row(tmp_path):
@@ -29,9 +30,16 @@ def test_a_measured_model_sits_beside_its_published_row(tmp_path):
 
 
 def test_a_sweep_reports_its_runs_together_and_a_failed_job_does_not_stop_it(tmp_path):
-    result = run_cli("-m", "+suite=smoke", "suite.samples=1", f"run.root={tmp_path}",
-                     "generator.num_inference_steps=0,1,2", "run.stages=[generate,score,aggregate,report]",
-                     "scoring.dimensions=[subject_consistency]", timeout=900)
+    result = run_cli(
+        "-m",
+        "+suite=smoke",
+        "suite.samples=1",
+        f"run.root={tmp_path}",
+        "generator.num_inference_steps=0,1,2",
+        "run.stages=[generate,score,aggregate,report]",
+        "scoring.dimensions=[subject_consistency]",
+        timeout=900,
+    )
     out = result.stdout + result.stderr
     assert result.returncode == 2, out  # the first job is refused (0 steps), the others ran
     (sweep,) = (tmp_path / "sweeps").iterdir()
@@ -50,9 +58,16 @@ TINY_MODELS = ("skyreels_tiny", "cogvideox_i2v_tiny", "wan_i2v_tiny", "hunyuanvi
 def test_one_command_measures_every_tiny_model_on_one_leaderboard(tmp_path):
     """The issue's command: every built-in model on the smoke suite, one combined I2V leaderboard; the
     T2V-only model is skipped (one line), not failed."""
-    result = run_cli("-m", "+suite=smoke", "suite.samples=1", f"run.root={tmp_path}",
-                     f"generator={','.join(TINY_MODELS)}", "run.stages=[generate,score,aggregate,report]",
-                     "scoring.dimensions=[subject_consistency]", timeout=1200)
+    result = run_cli(
+        "-m",
+        "+suite=smoke",
+        "suite.samples=1",
+        f"run.root={tmp_path}",
+        f"generator={','.join(TINY_MODELS)}",
+        "run.stages=[generate,score,aggregate,report]",
+        "scoring.dimensions=[subject_consistency]",
+        timeout=1200,
+    )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert "skipped: generator wan_t2v: it makes T2V videos, not I2V" in out
@@ -60,8 +75,12 @@ def test_one_command_measures_every_tiny_model_on_one_leaderboard(tmp_path):
     assert [p.name for p in sweep.glob("*/leaderboard.html")] == ["leaderboard.html"]
     table = pd.read_csv(sweep / "vbench_i2v" / "leaderboard.csv")
     measured = table[table["kind"] == "measured"].set_index("model")
-    assert sorted(measured.index) == ["CogVideoX-5b-I2V (tiny random)", "HunyuanVideo-I2V (tiny random)",
-                                      "SkyReels V1 I2V (tiny random)", "Wan2.1-I2V-14B (tiny random)"]
+    assert sorted(measured.index) == [
+        "CogVideoX-5b-I2V (tiny random)",
+        "HunyuanVideo-I2V (tiny random)",
+        "SkyReels V1 I2V (tiny random)",
+        "Wan2.1-I2V-14B (tiny random)",
+    ]
     assert (measured["n_scored"] == 3).all() and measured["random_weights"].all()
     assert measured["published_total"].isna().all()  # random weights are never paired with a published row
     for run in measured["run"]:  # each model's own fps, in the manifest and in every container

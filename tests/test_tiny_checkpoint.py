@@ -1,4 +1,5 @@
 """The tiny checkpoint: real on-disk layout, deterministic build, and the prompt-template tokenizer guard."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,15 +36,17 @@ def test_build_is_deterministic(tiny_root, tmp_path):
     files = sorted(p.relative_to(tiny_root) for p in tiny_root.rglob("*") if p.is_file() and p.name != ".complete")
     assert len(files) > 20
     for rel in files:
-        assert hashlib.sha256((tiny_root / rel).read_bytes()).digest() == \
-            hashlib.sha256((tmp_path / "again" / rel).read_bytes()).digest(), rel
+        assert (
+            hashlib.sha256((tiny_root / rel).read_bytes()).digest()
+            == hashlib.sha256((tmp_path / "again" / rel).read_bytes()).digest()
+        ), rel
 
 
 def test_template_is_diffusers_template():
-    from diffusers.pipelines.hunyuan_video.pipeline_hunyuan_video import DEFAULT_PROMPT_TEMPLATE
     from diffusers.pipelines.hunyuan_video.pipeline_hunyuan_skyreels_image2video import (
         DEFAULT_PROMPT_TEMPLATE as I2V_TEMPLATE,
     )
+    from diffusers.pipelines.hunyuan_video.pipeline_hunyuan_video import DEFAULT_PROMPT_TEMPLATE
 
     assert PROMPT_TEMPLATE == DEFAULT_PROMPT_TEMPLATE == I2V_TEMPLATE
 

@@ -1,12 +1,17 @@
 """The tokenizers tiny checkpoints are built with tokenize as the libraries they stand in for."""
+
 from __future__ import annotations
 
 import sentencepiece as spm
 
 from videogen.tokenizers import write_t5_tokenizer
 
-CORPUS = ["a cat walks on the grass", "The camera pans left", "镜头晃动，色调艳丽，过曝",
-          "A red fox runs across a snowy field at dawn"] * 20
+CORPUS = [
+    "a cat walks on the grass",
+    "The camera pans left",
+    "镜头晃动，色调艳丽，过曝",
+    "A red fox runs across a snowy field at dawn",
+] * 20
 
 
 def test_t5_fast_tokenizer_gives_sentencepieces_own_pieces(tmp_path):

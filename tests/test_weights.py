@@ -1,4 +1,5 @@
 """Weight resolution: local folders, hub ids in offline mode, and the errors for missing weights."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,6 +1,7 @@
 """VBench's own evaluation of a run's videos, for comparing with the harness's per-video scores: one
 ``VBenchI2V.evaluate`` call (as VBench's README runs it) on the run's files under VBench's names, with the
 weights the harness used (``$VBENCH_CACHE_DIR``, ``$TORCH_HOME``, as ``prepare_scoring`` set them)."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,14 @@ def per_video(run_dir: Path, results: dict) -> tuple[dict, dict]:
 
     plan = load_plan(run_dir)
     names = {u.key: f"{plan.items[u.item_id].prompt}-{u.index}.mp4" for u in plan.units}
-    ours = {(r.dimension, names[r.key]): r.value for r in read_scores(run_dir)
-            if r.status == "ok" and r.dimension in results}
-    theirs = {(dim, Path(v["video_path"]).name): float(v["video_results"])  # per-video list last, as VBench returns
-              for dim, returned in results.items() for v in returned[-1]}
+    ours = {
+        (r.dimension, names[r.key]): r.value
+        for r in read_scores(run_dir)
+        if r.status == "ok" and r.dimension in results
+    }
+    theirs = {
+        (dim, Path(v["video_path"]).name): float(v["video_results"])  # per-video list last, as VBench returns
+        for dim, returned in results.items()
+        for v in returned[-1]
+    }
     return ours, theirs

@@ -1,4 +1,5 @@
 """Test helpers around VBench's own code: fail if it shells out for a download, record what it returns."""
+
 from __future__ import annotations
 
 

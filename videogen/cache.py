@@ -1,4 +1,5 @@
 """Where built fixtures (tiny checkpoints, generated images) are cached."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Devices and dtypes: ``device=auto`` and ``dtype=auto`` resolved the same way for every model."""
+
 from __future__ import annotations
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")

@@ -36,23 +36,56 @@ under ``src/diffusers/``):
   TaylorSeer's default module patterns (``hooks/taylorseer_cache.py``, ``^blocks.*attn``) match no module of
   Wan or CogVideoX (theirs are ``attn1``/``attn2``), so it would silently do nothing there.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 # diffusers 0.39.0 AttentionBackendName values (models/attention_dispatch.py); tests check them against diffusers.
 ATTENTION_BACKENDS = (
-    "flash", "flash_hub", "flash_varlen", "flash_varlen_hub", "flash_4_hub", "_flash_3", "_flash_varlen_3",
-    "_flash_3_hub", "_flash_3_varlen_hub", "aiter", "flex", "native", "_native_cudnn", "_native_efficient",
-    "_native_flash", "_native_math", "_native_npu", "_native_xla", "sage", "sage_hub", "sage_varlen",
-    "_sage_qk_int8_pv_fp8_cuda", "_sage_qk_int8_pv_fp8_cuda_sm90", "_sage_qk_int8_pv_fp16_cuda",
-    "_sage_qk_int8_pv_fp16_triton", "xformers",
+    "flash",
+    "flash_hub",
+    "flash_varlen",
+    "flash_varlen_hub",
+    "flash_4_hub",
+    "_flash_3",
+    "_flash_varlen_3",
+    "_flash_3_hub",
+    "_flash_3_varlen_hub",
+    "aiter",
+    "flex",
+    "native",
+    "_native_cudnn",
+    "_native_efficient",
+    "_native_flash",
+    "_native_math",
+    "_native_npu",
+    "_native_xla",
+    "sage",
+    "sage_hub",
+    "sage_varlen",
+    "_sage_qk_int8_pv_fp8_cuda",
+    "_sage_qk_int8_pv_fp8_cuda_sm90",
+    "_sage_qk_int8_pv_fp16_cuda",
+    "_sage_qk_int8_pv_fp16_triton",
+    "xformers",
 )
 # The backends whose function raises on an ``attn_mask`` (diffusers 0.39.0; tests check them against its source).
 MASKLESS_BACKENDS = (
-    "flash", "flash_hub", "flash_4_hub", "_flash_3", "_flash_3_hub", "aiter", "_native_flash", "_native_xla",
-    "sage", "sage_hub", "_sage_qk_int8_pv_fp8_cuda", "_sage_qk_int8_pv_fp8_cuda_sm90",
-    "_sage_qk_int8_pv_fp16_cuda", "_sage_qk_int8_pv_fp16_triton",
+    "flash",
+    "flash_hub",
+    "flash_4_hub",
+    "_flash_3",
+    "_flash_3_hub",
+    "aiter",
+    "_native_flash",
+    "_native_xla",
+    "sage",
+    "sage_hub",
+    "_sage_qk_int8_pv_fp8_cuda",
+    "_sage_qk_int8_pv_fp8_cuda_sm90",
+    "_sage_qk_int8_pv_fp16_cuda",
+    "_sage_qk_int8_pv_fp16_triton",
 )
 # The backends that run without CUDA (native SDPA picks its CPU kernel; flex runs through inductor on a CPU).
 CPU_ATTENTION_BACKENDS = ("native", "_native_math", "flex")
@@ -99,17 +132,24 @@ class SpeedKnobs:
         """What is wrong with these knobs on any model (torch-free)."""
         problems = []
         if self.attention_backend not in ATTENTION_BACKENDS:
-            problems.append(f"attention_backend={self.attention_backend!r} is not a diffusers attention backend; "
-                            f"use one of {', '.join(ATTENTION_BACKENDS)}")
+            problems.append(
+                f"attention_backend={self.attention_backend!r} is not a diffusers attention backend; "
+                f"use one of {', '.join(ATTENTION_BACKENDS)}"
+            )
         for name in ("compile", "fp8_layerwise"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name}={getattr(self, name)!r} must be true or false")
         if self.cache not in CACHES:
             problems.append(f"cache={self.cache!r} is not one of {', '.join(CACHES)}")
-        if isinstance(self.cache_threshold, bool) or not isinstance(self.cache_threshold, (int, float)) \
-                or not 0 < self.cache_threshold < 1:
-            problems.append(f"cache_threshold={self.cache_threshold!r} must be a number between 0 and 1 "
-                            "(e.g. 0.05; higher skips more steps)")
+        if (
+            isinstance(self.cache_threshold, bool)
+            or not isinstance(self.cache_threshold, (int, float))
+            or not 0 < self.cache_threshold < 1
+        ):
+            problems.append(
+                f"cache_threshold={self.cache_threshold!r} must be a number between 0 and 1 "
+                "(e.g. 0.05; higher skips more steps)"
+            )
         return problems
 
 
@@ -121,17 +161,32 @@ def architecture_problems(knobs: SpeedKnobs, transformer_class: str | None) -> l
     problems = []
     backend = knobs.attention_backend
     if backend != "native" and not arch.dispatches_attention:
-        problems.append(f"attention_backend={backend!r}: {transformer_class}'s attention calls PyTorch SDPA "
-                        "itself, not diffusers' dispatcher, so the backend would change nothing; use native")
+        problems.append(
+            f"attention_backend={backend!r}: {transformer_class}'s attention calls PyTorch SDPA "
+            "itself, not diffusers' dispatcher, so the backend would change nothing; use native"
+        )
     elif arch.masks_attention and backend in MASKLESS_BACKENDS:
-        varlen = {"flash": "flash_varlen", "sage": "sage_varlen", "flash_hub": "flash_varlen_hub",
-                  "_flash_3": "_flash_varlen_3", "_flash_3_hub": "_flash_3_varlen_hub"}.get(backend)
-        problems.append(f"attention_backend={backend!r} takes no attention mask, and {transformer_class} masks "
-                        "its text padding; use " + (f"{varlen} (the same kernel, the mask as sequence lengths)"
-                                                    if varlen else "native, flash_varlen or sage_varlen"))
+        varlen = {
+            "flash": "flash_varlen",
+            "sage": "sage_varlen",
+            "flash_hub": "flash_varlen_hub",
+            "_flash_3": "_flash_varlen_3",
+            "_flash_3_hub": "_flash_3_varlen_hub",
+        }.get(backend)
+        problems.append(
+            f"attention_backend={backend!r} takes no attention mask, and {transformer_class} masks "
+            "its text padding; use "
+            + (
+                f"{varlen} (the same kernel, the mask as sequence lengths)"
+                if varlen
+                else "native, flash_varlen or sage_varlen"
+            )
+        )
     if knobs.cache != "none" and knobs.cache not in arch.caches:
-        problems.append(f"cache={knobs.cache!r} has no hooks for {transformer_class}'s blocks; use "
-                        + " or ".join(("none", *arch.caches)))
+        problems.append(
+            f"cache={knobs.cache!r} has no hooks for {transformer_class}'s blocks; use "
+            + " or ".join(("none", *arch.caches))
+        )
     return problems
 
 
@@ -140,8 +195,10 @@ def check_knobs(knobs: SpeedKnobs, device) -> list[str]:
     device_type = getattr(device, "type", device)
     problems = []
     if device_type != "cuda" and knobs.attention_backend not in CPU_ATTENTION_BACKENDS:
-        problems.append(f"attention_backend={knobs.attention_backend!r} needs a GPU; on the {device_type.upper()} "
-                        f"use one of {', '.join(CPU_ATTENTION_BACKENDS)}")
+        problems.append(
+            f"attention_backend={knobs.attention_backend!r} needs a GPU; on the {device_type.upper()} "
+            f"use one of {', '.join(CPU_ATTENTION_BACKENDS)}"
+        )
     return problems
 
 
@@ -158,15 +215,19 @@ def model_problems(transformer, knobs: SpeedKnobs) -> list[str]:
     problems = architecture_problems(knobs, type(transformer).__name__)
     name = type(transformer).__name__
     if knobs.attention_backend != "native" and not _dispatching_processors(transformer) and not problems:
-        problems.append(f"attention_backend={knobs.attention_backend!r}: no attention processor of {name} "
-                        "calls diffusers' dispatcher, so the backend would change nothing; use native")
+        problems.append(
+            f"attention_backend={knobs.attention_backend!r}: no attention processor of {name} "
+            "calls diffusers' dispatcher, so the backend would change nothing; use native"
+        )
     if knobs.cache == "first_block":
         unknown = _unregistered_blocks(transformer)
         if unknown is None:
             problems.append(f"cache=first_block needs at least two transformer blocks in {name}")
         elif unknown:
-            problems.append(f"cache=first_block: diffusers has no block metadata for {', '.join(unknown)} "
-                            f"(hooks/_helpers.py TransformerBlockRegistry); use cache=none")
+            problems.append(
+                f"cache=first_block: diffusers has no block metadata for {', '.join(unknown)} "
+                f"(hooks/_helpers.py TransformerBlockRegistry); use cache=none"
+            )
     if not hasattr(transformer, "enable_cache") and knobs.cache != "none":
         problems.append(f"cache={knobs.cache!r}: {name} has no enable_cache (diffusers' CacheMixin)")
     return list(dict.fromkeys(problems))
@@ -226,8 +287,11 @@ def _name_cache_contexts(transformer) -> None:
 
 
 def _dispatching_processors(transformer) -> list:
-    return [m for m in transformer.modules()
-            if getattr(m, "processor", None) is not None and hasattr(m.processor, "_attention_backend")]
+    return [
+        m
+        for m in transformer.modules()
+        if getattr(m, "processor", None) is not None and hasattr(m.processor, "_attention_backend")
+    ]
 
 
 def _unregistered_blocks(transformer):
@@ -237,9 +301,12 @@ def _unregistered_blocks(transformer):
     from diffusers.hooks._common import _ALL_TRANSFORMER_BLOCK_IDENTIFIERS
     from diffusers.hooks._helpers import TransformerBlockRegistry
 
-    blocks = [block for name, child in transformer.named_children()
-              if name in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(child, torch.nn.ModuleList)
-              for block in child]
+    blocks = [
+        block
+        for name, child in transformer.named_children()
+        if name in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(child, torch.nn.ModuleList)
+        for block in child
+    ]
     if len(blocks) < 2:
         return None
     unknown = []

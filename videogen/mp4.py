@@ -1,5 +1,6 @@
 """Write and inspect mp4 files: the container fps is the configured fps, bytes are reproducible, and a file
 is in place only once ffmpeg has finished it and it decodes back in full."""
+
 from __future__ import annotations
 
 import errno
@@ -36,19 +37,45 @@ def write_mp4(frames: np.ndarray, path: str | os.PathLike, *, fps: int, quality:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.mp4")
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{width}x{height}",
-           "-pix_fmt", "rgb24", "-r", str(Fraction(fps).limit_denominator()), "-i", "-", "-an",
-           "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-crf", str(int((1 - quality / 10) * 51)),
-           "-v", "error", *_FFMPEG_PARAMS, str(tmp)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-f",
+        "rawvideo",
+        "-vcodec",
+        "rawvideo",
+        "-s",
+        f"{width}x{height}",
+        "-pix_fmt",
+        "rgb24",
+        "-r",
+        str(Fraction(fps).limit_denominator()),
+        "-i",
+        "-",
+        "-an",
+        "-vcodec",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        str(int((1 - quality / 10) * 51)),
+        "-v",
+        "error",
+        *_FFMPEG_PARAMS,
+        str(tmp),
+    ]
     try:
-        done = subprocess.run(cmd, input=memoryview(frames).cast("B"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+        done = subprocess.run(
+            cmd, input=memoryview(frames).cast("B"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         if done.returncode:
             said = done.stderr.decode(errors="replace").strip().splitlines()
             no_space = any("No space left on device" in line for line in said)
-            raise VideoWriteError(errno.ENOSPC if no_space else errno.EIO,
-                                  f"ffmpeg exited with status {done.returncode}: {said[-1] if said else 'no message'}",
-                                  str(path))
+            raise VideoWriteError(
+                errno.ENOSPC if no_space else errno.EIO,
+                f"ffmpeg exited with status {done.returncode}: {said[-1] if said else 'no message'}",
+                str(path),
+            )
         _fsync(tmp)
         decoded = probe_mp4(tmp)["frames"]
         if decoded != count:

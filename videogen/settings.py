@@ -1,5 +1,6 @@
 """The settings every video model shares, validated up front; each model's recipe subclasses them and
 redeclares the defaults it publishes (``height: int = 480``) and its own settings."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -42,17 +43,21 @@ class VideoSettings(SpeedKnobs):
             value, step = getattr(self, name), self.size_step
             if value is None:
                 if not self.size_from_image:
-                    problems.append(f"{name} must be set (a positive multiple of {step}); this model has no "
-                                    "per-image size")
+                    problems.append(
+                        f"{name} must be set (a positive multiple of {step}); this model has no per-image size"
+                    )
                 continue
             if value <= 0 or value % step:
-                problems.append(f"{name}={value} must be a positive multiple of {step}; "
-                                f"try {max(step, round(value / step) * step)}")
+                problems.append(
+                    f"{name}={value} must be a positive multiple of {step}; try {max(step, round(value / step) * step)}"
+                )
         t = self.temporal_step
         if self.num_frames < 1 or (self.num_frames - 1) % t:
             lower = (max(self.num_frames, 1) - 1) // t * t + 1
-            problems.append(f"num_frames={self.num_frames} must be {t}k+1 (the VAE compresses time by {t}); "
-                            f"try {lower} or {lower + t} (diffusers would silently round it down)")
+            problems.append(
+                f"num_frames={self.num_frames} must be {t}k+1 (the VAE compresses time by {t}); "
+                f"try {lower} or {lower + t} (diffusers would silently round it down)"
+            )
         if self.fps <= 0:
             problems.append(f"fps={self.fps} must be positive")
         if self.num_inference_steps < 1:

@@ -1,4 +1,5 @@
 """Build a tiny random-weight checkpoint once, atomically: into a temp folder, marked complete, renamed."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ The real checkpoints' tokenizers come from the hub; these have the same classes 
 (``tokenizer.json`` for Llama, ``vocab.json`` + ``merges.txt`` for CLIP, ``spiece.model`` for T5/UMT5),
 so the loading code is the same, with vocabularies small enough for tiny embedding tables.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,21 +27,37 @@ def write_llama_tokenizer(folder: Path, corpus: list[str], special_tokens: Itera
     bos, eos = "<|begin_of_text|>", "<|end_of_text|>"
     specials = [bos, eos, *special_tokens]
     tok = Tokenizer(models.BPE(ignore_merges=True))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(_LLAMA3_SPLIT), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(_LLAMA3_SPLIT), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=2048, min_frequency=1, special_tokens=specials, show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    ))
+    tok.train_from_iterator(
+        corpus,
+        trainers.BpeTrainer(
+            vocab_size=2048,
+            min_frequency=1,
+            special_tokens=specials,
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
     tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tok.token_to_id(bos))],
+        single=f"{bos} $A",
+        pair=f"{bos} $A {bos} $B",
+        special_tokens=[(bos, tok.token_to_id(bos))],
     )
     fast = LlamaTokenizerFast(
-        tokenizer_object=tok, bos_token=bos, eos_token=eos, pad_token=eos,
-        add_bos_token=True, add_eos_token=False, padding_side="right", legacy=False,
+        tokenizer_object=tok,
+        bos_token=bos,
+        eos_token=eos,
+        pad_token=eos,
+        add_bos_token=True,
+        add_eos_token=False,
+        padding_side="right",
+        legacy=False,
         model_max_length=4096,
     )
     fast.save_pretrained(folder)
@@ -83,9 +100,21 @@ def write_t5_tokenizer(folder: Path, corpus: list[str], *, vocab_size: int = 256
 
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus), model_writer=model, vocab_size=vocab_size, model_type="unigram",
-        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, pad_piece="<pad>", eos_piece="</s>", unk_piece="<unk>",
-        character_coverage=1.0, hard_vocab_limit=False, num_threads=1, minloglevel=2,
+        sentence_iterator=iter(corpus),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        pad_piece="<pad>",
+        eos_piece="</s>",
+        unk_piece="<unk>",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        num_threads=1,
+        minloglevel=2,
     )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spiece.model").write_bytes(model.getvalue())

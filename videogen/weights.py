@@ -2,6 +2,7 @@
 built-in tiny checkpoint. Everything resolves to a local folder before any model is loaded, so a missing
 download is named (with the command that fetches it) before anything heavy starts.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,28 +49,39 @@ def offline_mode() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-def resolve(source: str, revision: str | None, repo: Repo, *, offline: bool | None = None,
-            tiny: Callable[[], tuple[Path, str]] | None = None) -> ResolvedWeights:
+def resolve(
+    source: str,
+    revision: str | None,
+    repo: Repo,
+    *,
+    offline: bool | None = None,
+    tiny: Callable[[], tuple[Path, str]] | None = None,
+) -> ResolvedWeights:
     """``source`` (``tiny``, a folder, or a hub id) -> a local folder holding ``repo.required``.
 
     ``tiny`` builds (or finds) the built-in checkpoint and returns its folder and version label.
     """
     if source == TINY:
         if tiny is None:
-            raise WeightsError(f"{repo.what}: there is no tiny checkpoint for it; set {repo.setting} to a "
-                               "folder or a hub id")
+            raise WeightsError(
+                f"{repo.what}: there is no tiny checkpoint for it; set {repo.setting} to a folder or a hub id"
+            )
         path, commit = tiny()
     elif Path(source).expanduser().is_dir():
         path, commit = Path(source).expanduser().resolve(), None
     elif _looks_like_repo_id(source):
         path, commit = _snapshot(source, revision, offline, repo)
     else:
-        raise WeightsError(f"{repo.what}: {source!r} is neither a folder nor a Hugging Face repo id (owner/name); "
-                           f"set {repo.setting} to a local folder, a repo id, or '{TINY}'")
+        raise WeightsError(
+            f"{repo.what}: {source!r} is neither a folder nor a Hugging Face repo id (owner/name); "
+            f"set {repo.setting} to a local folder, a repo id, or '{TINY}'"
+        )
     missing = [name for name in repo.required if not (Path(path) / name).exists()]
     if missing:
-        raise WeightsError(f"{repo.what}: {path} lacks {', '.join(missing)}; point {repo.setting} at a complete "
-                           "download (same layout as the hub repo)")
+        raise WeightsError(
+            f"{repo.what}: {path} lacks {', '.join(missing)}; point {repo.setting} at a complete "
+            "download (same layout as the hub repo)"
+        )
     return ResolvedWeights(source=source, revision=revision, path=str(path), commit=commit)
 
 
@@ -77,8 +89,10 @@ def require_safetensors(resolved: ResolvedWeights, repo: Repo, subfolder: str = 
     """Refuse a folder whose ``subfolder`` has no ``*.safetensors`` (a download of the configs only)."""
     folder = Path(resolved.path) / subfolder
     if not any(folder.glob("*.safetensors")):
-        raise WeightsError(f"{repo.what}: no *.safetensors in {folder}; download the full repo or set "
-                           f"{repo.setting} to a folder holding the configs and the safetensors shards")
+        raise WeightsError(
+            f"{repo.what}: no *.safetensors in {folder}; download the full repo or set "
+            f"{repo.setting} to a folder holding the configs and the safetensors shards"
+        )
 
 
 def download_command(repo_id: str, revision: str | None) -> str:
@@ -96,8 +110,14 @@ def _snapshot(repo_id: str, revision: str | None, offline: bool | None, repo: Re
 
     offline = offline_mode() if offline is None else offline
     try:
-        path = Path(snapshot_download(repo_id, revision=revision, local_files_only=offline,
-                                      allow_patterns=list(repo.patterns) if repo.patterns else None))
+        path = Path(
+            snapshot_download(
+                repo_id,
+                revision=revision,
+                local_files_only=offline,
+                allow_patterns=list(repo.patterns) if repo.patterns else None,
+            )
+        )
     except LocalEntryNotFoundError as err:
         mode = "offline mode is on (HF_HUB_OFFLINE=1)" if offline else "the hub could not be reached"
         raise WeightsError(

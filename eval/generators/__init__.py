@@ -4,6 +4,7 @@ Each adapter is a ``eval.generators.base.Generator`` subclass in its own module,
 ``configs/generator/``. Adapter modules import torch and diffusers only inside the methods that load a model,
 so planning, status and reports stay torch-free. A new generator: one module, one config file, one line here.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -24,8 +25,10 @@ REGISTRY = {
 def generator_class(name: str):
     """The adapter class registered as ``name`` (its module imported, nothing loaded)."""
     if name not in REGISTRY:
-        raise HarnessError(f"unknown generator {name!r}; known: {', '.join(sorted(REGISTRY))} "
-                           "(pick one with generator=NAME, a file under configs/generator/)")
+        raise HarnessError(
+            f"unknown generator {name!r}; known: {', '.join(sorted(REGISTRY))} "
+            "(pick one with generator=NAME, a file under configs/generator/)"
+        )
     module, cls = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module), cls)
 

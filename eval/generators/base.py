@@ -6,6 +6,7 @@ unit's video at a path and returns ``VideoFacts``; ``describe`` returns ``Proven
 (``eval.workers.generate``) checks each return against the file and the expected video, and a bad return
 fails that unit only.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,9 @@ class Provenance:
     @property
     def weights_summary(self) -> dict[str, str]:
         """``{name: "source@commit"}``, as each manifest line records it."""
-        return {name: f"{w['source']}@{w.get('commit') or w.get('revision') or 'local'}"
-                for name, w in self.weights.items()}
+        return {
+            name: f"{w['source']}@{w.get('commit') or w.get('revision') or 'local'}" for name, w in self.weights.items()
+        }
 
     def to_json(self) -> dict:
         return {**asdict(self), "weights_summary": self.weights_summary}
@@ -89,8 +91,10 @@ class Generator(ABC):
     @classmethod
     def check_task(cls, task: str) -> None:
         if task not in cls.tasks:
-            raise TaskMismatch(f"it makes {' and '.join(t.upper() for t in cls.tasks)} videos, not {task.upper()}; "
-                             f"use {'a text' if task == 't2v' else 'an image'}-to-video generator for this suite")
+            raise TaskMismatch(
+                f"it makes {' and '.join(t.upper() for t in cls.tasks)} videos, not {task.upper()}; "
+                f"use {'a text' if task == 't2v' else 'an image'}-to-video generator for this suite"
+            )
 
     @classmethod
     def resolve(cls, config: dict, task: str, launcher: dict) -> dict:
@@ -99,7 +103,7 @@ class Generator(ABC):
         cls.check_task(task)
         return config
 
-    @classmethod
+    @classmethod  # noqa: B027 (an optional hook)
     def preflight(cls, config: dict, task: str) -> None:
         """Stop a run that cannot work (missing weights) in seconds, before anything is launched."""
 
@@ -143,7 +147,7 @@ class Generator(ABC):
     def describe(self) -> Provenance:
         """The loaded model's provenance."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook)
         """Free the model."""
 
 
@@ -151,9 +155,11 @@ def check_planned_device(config: dict, actual: str) -> None:
     """Refuse to run on another device type than the one the run was planned (and fingerprinted) for."""
     planned = config.get("device_type")
     if planned and actual != planned:
-        raise HarnessError(f"this run was planned for device type {planned} (part of its fingerprint, since it "
-                           f"changes pixels) but this worker has {actual}: run it where {planned} is (e.g. SLURM "
-                           f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run")
+        raise HarnessError(
+            f"this run was planned for device type {planned} (part of its fingerprint, since it "
+            f"changes pixels) but this worker has {actual}: run it where {planned} is (e.g. SLURM "
+            f"launcher.gres=gpu:1 for cuda), or give generator.device={actual} for a new run"
+        )
 
 
 def resolve_device_dtype(config: dict, launcher: dict, knobs) -> dict:
@@ -168,20 +174,26 @@ def resolve_device_dtype(config: dict, launcher: dict, knobs) -> dict:
     problems = check_knobs(knobs, device_type)
     if problems:
         raise SettingsError("; ".join(problems))
-    return fingerprinted({**config, "device_type": device_type,
-                          "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)})
+    return fingerprinted(
+        {**config, "device_type": device_type, "dtype": resolved_dtype(config.get("dtype", "auto"), device_type)}
+    )
 
 
 def check_facts(facts: Any, out_path: Path, expected: ExpectedVideo) -> VideoFacts:
     """``facts`` if it is a well-formed ``VideoFacts`` for a file at ``out_path`` that matches ``expected``,
     else ``BadReturn`` naming what is wrong (the unit fails; the shard goes on)."""
     if not isinstance(facts, VideoFacts):
-        raise BadReturn(f"generate() returned {type(facts).__name__}, not VideoFacts; return "
-                        f"VideoFacts({', '.join(f.name for f in fields(VideoFacts))})")
+        raise BadReturn(
+            f"generate() returned {type(facts).__name__}, not VideoFacts; return "
+            f"VideoFacts({', '.join(f.name for f in fields(VideoFacts))})"
+        )
     if not Path(out_path).is_file():
         raise BadReturn(f"generate() returned but wrote no file at {out_path}")
-    problems = [f"{name}={getattr(facts, name)!r}" for name in ("frames", "width", "height")
-                if not isinstance(getattr(facts, name), int) or getattr(facts, name) < 1]
+    problems = [
+        f"{name}={getattr(facts, name)!r}"
+        for name in ("frames", "width", "height")
+        if not isinstance(getattr(facts, name), int) or getattr(facts, name) < 1
+    ]
     if not isinstance(facts.fps, (int, float)) or not math.isfinite(facts.fps) or facts.fps <= 0:
         problems.append(f"fps={facts.fps!r}")
     if problems:
@@ -194,5 +206,8 @@ def check_facts(facts: Any, out_path: Path, expected: ExpectedVideo) -> VideoFac
 
 def mismatches(facts: dict, expected: ExpectedVideo) -> list[str]:
     """``["fps=8 (the run expects 24)", ...]`` for each fact of ``facts`` that ``expected`` fixes otherwise."""
-    return [f"{name}={facts[name]} (the run expects {want})" for name, want in asdict(expected).items()
-            if want is not None and abs(facts[name] - want) > 1e-3]
+    return [
+        f"{name}={facts[name]} (the run expects {want})"
+        for name, want in asdict(expected).items()
+        if want is not None and abs(facts[name] - want) > 1e-3
+    ]

@@ -33,6 +33,7 @@ would run without the embeddings it was trained with), and the prompt length mus
 table starts with that many text positions). They are read from the loaded config (and in ``preflight`` from the
 weights folder's JSON), and refused naming the fix instead of rounded.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,12 +83,16 @@ def architecture_problems(s: VideoSettings, transformer: dict, vae: dict) -> lis
     latent = vae.get("latent_channels", 16)
     problems = []
     if transformer.get("in_channels") != 2 * latent:
-        problems.append(f"the transformer takes in_channels={transformer.get('in_channels')}, but image-to-video "
-                        f"needs {2 * latent} (noise and image latents); these are not CogVideoX I2V weights: "
-                        f"use {HUB_ID}")
+        problems.append(
+            f"the transformer takes in_channels={transformer.get('in_channels')}, but image-to-video "
+            f"needs {2 * latent} (noise and image latents); these are not CogVideoX I2V weights: "
+            f"use {HUB_ID}"
+        )
     if transformer.get("patch_size_t") is not None:
-        problems.append("these are CogVideoX1.5 weights (patch_size_t is set); this generator runs "
-                        f"CogVideoX-5b-I2V's recipe: use {HUB_ID}")
+        problems.append(
+            "these are CogVideoX1.5 weights (patch_size_t is set); this generator runs "
+            f"CogVideoX-5b-I2V's recipe: use {HUB_ID}"
+        )
     if not transformer.get("use_learned_positional_embeddings"):
         return problems
     frames = transformer.get("sample_frames", 49)
@@ -96,16 +101,22 @@ def architecture_problems(s: VideoSettings, transformer: dict, vae: dict) -> lis
     text = transformer.get("max_text_seq_length", 226)
     why = "the transformer's learned positional embeddings"
     if (s.width, s.height) != (width, height):
-        problems.append(f"width={s.width} height={s.height}: {why} exist for {width}x{height} only (sample "
-                        f"{transformer.get('sample_width')}x{transformer.get('sample_height')} latents x the VAE's "
-                        f"{spatial}x); set width={width} height={height}")
+        problems.append(
+            f"width={s.width} height={s.height}: {why} exist for {width}x{height} only (sample "
+            f"{transformer.get('sample_width')}x{transformer.get('sample_height')} latents x the VAE's "
+            f"{spatial}x); set width={width} height={height}"
+        )
     if s.num_frames != frames:
-        problems.append(f"num_frames={s.num_frames}: {why} cover {frames} frames ({(frames - 1) // temporal + 1} "
-                        f"latent frames) only, and with any other count diffusers silently replaces them by "
-                        f"sinusoidal ones; set num_frames={frames}")
+        problems.append(
+            f"num_frames={s.num_frames}: {why} cover {frames} frames ({(frames - 1) // temporal + 1} "
+            f"latent frames) only, and with any other count diffusers silently replaces them by "
+            f"sinusoidal ones; set num_frames={frames}"
+        )
     if s.max_sequence_length != text:
-        problems.append(f"max_sequence_length={s.max_sequence_length}: {why} start with {text} text positions; "
-                        f"set max_sequence_length={text}")
+        problems.append(
+            f"max_sequence_length={s.max_sequence_length}: {why} start with {text} text positions; "
+            f"set max_sequence_length={text}"
+        )
     return problems
 
 
@@ -116,10 +127,19 @@ class CogVideoXI2V(DiffusersVideoModel):
     Settings = CogVideoXI2VSettings
     pipeline_class = "CogVideoXImageToVideoPipeline"
     hub_id = HUB_ID
-    repo = Repo(what="CogVideoX-5b-I2V pipeline", setting="generator.weights",
-                required=("model_index.json", "scheduler/scheduler_config.json", "text_encoder/config.json",
-                          "tokenizer/spiece.model", "tokenizer/tokenizer_config.json", "transformer/config.json",
-                          "vae/config.json"))
+    repo = Repo(
+        what="CogVideoX-5b-I2V pipeline",
+        setting="generator.weights",
+        required=(
+            "model_index.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            "tokenizer/spiece.model",
+            "tokenizer/tokenizer_config.json",
+            "transformer/config.json",
+            "vae/config.json",
+        ),
+    )
     title = "CogVideoX-5b-I2V"
     baseline = "CogVideoX-5b-I2V"  # its row in reports/baselines/vbench_i2v.csv
     tiny_builder = "videogen.builders.cogvideox:ensure_tiny_cogvideox_i2v"
@@ -144,8 +164,9 @@ class CogVideoXI2V(DiffusersVideoModel):
             resolved = cls.find_weights(config)
             for folder in cls.WEIGHT_FOLDERS:
                 require_safetensors(resolved, cls.repo, folder)
-            transformer, vae = (json.loads((Path(resolved.path) / name / "config.json").read_text())
-                                for name in ("transformer", "vae"))
+            transformer, vae = (
+                json.loads((Path(resolved.path) / name / "config.json").read_text()) for name in ("transformer", "vae")
+            )
         problems = architecture_problems(s, transformer, vae)
         if problems:
             raise SettingsError("; ".join(problems))
@@ -178,5 +199,4 @@ class CogVideoXI2V(DiffusersVideoModel):
         from videogen.image import center_crop_to_aspect
 
         w, h = self.s.width, self.s.height
-        return center_crop_to_aspect(load_image(path), w, h).resize((w, h), Image.Resampling.LANCZOS,
-                                                                     reducing_gap=None)
+        return center_crop_to_aspect(load_image(path), w, h).resize((w, h), Image.Resampling.LANCZOS, reducing_gap=None)

@@ -7,6 +7,7 @@ builder, and overrides ``configure`` (scheduler, architecture checks) and ``call
 Config keys: ``name``; ``weights`` (``tiny``, a folder, or a hub id) and ``revision`` (pin a commit for
 published runs); ``device`` and ``offline`` (execution only); and every field of the recipe.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import ClassVar
 
-from eval.generators.base import (ExpectedVideo, Generator, Provenance, VideoFacts, check_planned_device,
-                                  resolve_device_dtype)
+from eval.generators.base import (
+    ExpectedVideo,
+    Generator,
+    Provenance,
+    VideoFacts,
+    check_planned_device,
+    resolve_device_dtype,
+)
 from videogen.settings import VideoSettings
 from videogen.weights import TINY, Repo
 
@@ -47,8 +54,10 @@ class DiffusersVideoModel(Generator):
         names = {f.name for f in fields(cls.Settings)}
         unknown = set(config) - names - KNOWN
         if unknown:
-            raise ValueError(f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
-                             f"{', '.join(sorted(names | set(WEIGHT_KEYS)))}")
+            raise ValueError(
+                f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
+                f"{', '.join(sorted(names | set(WEIGHT_KEYS)))}"
+            )
         s = cls.Settings(**{k: v for k, v in config.items() if k in names})
         problems = architecture_problems(s, cls.transformer_class or PIPELINE_TRANSFORMERS.get(cls.pipeline_class))
         if problems:
@@ -90,8 +99,13 @@ class DiffusersVideoModel(Generator):
     def find_weights(cls, config: dict):
         from videogen.weights import resolve
 
-        return resolve(config.get("weights", cls.hub_id), config.get("revision"), cls.repo,
-                       offline=config.get("offline"), tiny=cls._tiny)
+        return resolve(
+            config.get("weights", cls.hub_id),
+            config.get("revision"),
+            cls.repo,
+            offline=config.get("offline"),
+            tiny=cls._tiny,
+        )
 
     @classmethod
     def _tiny(cls):
@@ -118,8 +132,9 @@ class DiffusersVideoModel(Generator):
             raise SettingsError("; ".join(problems))
         self.dtype = torch_dtype(self.s.dtype, self.device)
         self.weights = self.find_weights(config)
-        self.pipe = getattr(diffusers, self.pipeline_class).from_pretrained(self.weights.path,
-                                                                            torch_dtype=self.torch_dtypes())
+        self.pipe = getattr(diffusers, self.pipeline_class).from_pretrained(
+            self.weights.path, torch_dtype=self.torch_dtypes()
+        )
         self.configure(self.pipe)
         apply_knobs(self.pipe.transformer, self.s, self.dtype)
         self.pipe.to(self.device)
@@ -136,10 +151,17 @@ class DiffusersVideoModel(Generator):
     def call_kwargs(self, prompt: str, image) -> dict:
         """The pipeline call's arguments for one video (besides ``generator`` and ``output_type``)."""
         s = self.s
-        return dict(prompt=prompt, negative_prompt=s.negative_prompt, height=s.height, width=s.width,
-                    num_frames=s.num_frames, num_inference_steps=s.num_inference_steps,
-                    guidance_scale=s.guidance_scale, max_sequence_length=s.max_sequence_length,
-                    **({} if image is None else {"image": image}))
+        return dict(
+            prompt=prompt,
+            negative_prompt=s.negative_prompt,
+            height=s.height,
+            width=s.width,
+            num_frames=s.num_frames,
+            num_inference_steps=s.num_inference_steps,
+            guidance_scale=s.guidance_scale,
+            max_sequence_length=s.max_sequence_length,
+            **({} if image is None else {"image": image}),
+        )
 
     def load_image(self, path: str):
         """The conditioning image at the video's size (center crop to the aspect, then diffusers' resize)."""
@@ -162,24 +184,37 @@ class DiffusersVideoModel(Generator):
         image = None if item.image is None else self.load_image(item.image)
         kwargs = self.call_kwargs(item.prompt, image)
         with torch.inference_mode():
-            video = self.pipe(**kwargs, generator=torch.Generator("cpu").manual_seed(unit.seed),
-                              output_type="np").frames[0]
+            video = self.pipe(
+                **kwargs, generator=torch.Generator("cpu").manual_seed(unit.seed), output_type="np"
+            ).frames[0]
         frames = (np.clip(video, 0.0, 1.0) * 255).round().astype(np.uint8)
         write_mp4(frames, out_path, fps=self.s.fps, quality=self.s.quality)
-        return VideoFacts(frames=len(frames), fps=self.s.fps, width=frames.shape[2], height=frames.shape[1],
-                          seconds=time.perf_counter() - start,
-                          peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                          peak_gpu_bytes=torch.cuda.max_memory_allocated() if cuda else None)
+        return VideoFacts(
+            frames=len(frames),
+            fps=self.s.fps,
+            width=frames.shape[2],
+            height=frames.shape[1],
+            seconds=time.perf_counter() - start,
+            peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            peak_gpu_bytes=torch.cuda.max_memory_allocated() if cuda else None,
+        )
 
     def describe(self) -> Provenance:
         import diffusers
         import torch
         import transformers
 
-        return Provenance(weights={"pipeline": self.weights.to_json()}, device=str(self.device),
-                          dtype=str(self.dtype), settings=self.s.to_json(),
-                          versions={"torch": torch.__version__, "diffusers": diffusers.__version__,
-                                    "transformers": transformers.__version__})
+        return Provenance(
+            weights={"pipeline": self.weights.to_json()},
+            device=str(self.device),
+            dtype=str(self.dtype),
+            settings=self.s.to_json(),
+            versions={
+                "torch": torch.__version__,
+                "diffusers": diffusers.__version__,
+                "transformers": transformers.__version__,
+            },
+        )
 
     def close(self) -> None:
         self.pipe = None

@@ -4,6 +4,7 @@ Videos are found in ``videos`` by VBench's naming, ``{prompt}-{index}.mp4``, or 
 JSON file ``{"<item id>-<index>": "relative/or/absolute.mp4"}``. Each is decoded in full and checked
 against the expected fps, frame count and size (where given) before it is copied into the run.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,10 @@ class ExternalVideos(Generator):
     def __init__(self, config: dict, task: str):
         self.root = Path(config["videos"]).expanduser()
         if not self.root.is_dir():
-            raise ExternalVideoError(f"generator.videos={self.root} is not a folder; point it at the other "
-                                     "model's videos ({prompt}-{index}.mp4)")
+            raise ExternalVideoError(
+                f"generator.videos={self.root} is not a folder; point it at the other "
+                "model's videos ({prompt}-{index}.mp4)"
+            )
         mapping = config.get("mapping")
         self.mapping = json.loads(Path(mapping).read_text()) if mapping else None
         self.expect = self.expected_video(config)
@@ -68,5 +71,13 @@ class ExternalVideos(Generator):
         return VideoFacts(**facts, seconds=time.perf_counter() - start)
 
     def describe(self) -> Provenance:
-        return Provenance(weights={"videos": {"source": str(self.root), "revision": None, "commit": None,
-                                              "path": self.config.get("mapping")}})
+        return Provenance(
+            weights={
+                "videos": {
+                    "source": str(self.root),
+                    "revision": None,
+                    "commit": None,
+                    "path": self.config.get("mapping"),
+                }
+            }
+        )

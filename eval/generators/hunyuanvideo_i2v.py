@@ -37,6 +37,7 @@ Where diffusers and the official sampler differ, the official one is followed:
 One dtype for every component (``dtype``); the official sampler runs the transformer in bf16 and the VAE and
 text encoders in fp16.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,8 +85,13 @@ NEGATIVE_PROMPT_I2V = "deformation, a poor composition and deformed video, bad t
 def prompt_template(image_emb_len: int = IMAGE_EMB_LEN) -> dict:
     """The template dict diffusers takes, for a Llava whose vision tower gives ``image_emb_len`` image tokens
     (576 for the real one; the tiny checkpoint's is smaller). Every other number is the official template's."""
-    return {"template": TEMPLATE, "crop_start": CROP_START, "image_emb_start": IMAGE_EMB_START,
-            "image_emb_end": IMAGE_EMB_START + image_emb_len, "image_emb_len": image_emb_len}
+    return {
+        "template": TEMPLATE,
+        "crop_start": CROP_START,
+        "image_emb_start": IMAGE_EMB_START,
+        "image_emb_end": IMAGE_EMB_START + image_emb_len,
+        "image_emb_len": image_emb_len,
+    }
 
 
 def buckets(base: int) -> list[tuple[int, int]]:
@@ -113,8 +119,10 @@ def bucket_size(image_width: int, image_height: int, base: int = RESOLUTIONS["72
     diffs = [round(h / w, 5) - aspect for h, w in sizes]
     allowed = [i for i, d in enumerate(diffs) if (d <= 0 if aspect >= 1 else d > 0)]
     if not allowed:
-        raise SettingsError(f"a {image_width}x{image_height} image is beyond the buckets' aspect range "
-                            f"(1:{BUCKET_MAX_RATIO:g} to {BUCKET_MAX_RATIO:g}:1); crop it first")
+        raise SettingsError(
+            f"a {image_width}x{image_height} image is beyond the buckets' aspect range "
+            f"(1:{BUCKET_MAX_RATIO:g} to {BUCKET_MAX_RATIO:g}:1); crop it first"
+        )
     h, w = sizes[min(allowed, key=lambda i: abs(diffs[i]))]
     return w, h
 
@@ -145,17 +153,21 @@ class HunyuanVideoI2VSettings(VideoSettings):
         if (self.height is None) != (self.width is None):
             problems.append("set both height and width (a fixed size) or neither (the official per-image bucket)")
         if self.resolution not in RESOLUTIONS:
-            problems.append(f"resolution={self.resolution!r} must be one of {', '.join(RESOLUTIONS)} (the official "
-                            "bucket families)")
+            problems.append(
+                f"resolution={self.resolution!r} must be one of {', '.join(RESOLUTIONS)} (the official bucket families)"
+            )
         b = self.bucket_base
         if b is not None and (isinstance(b, bool) or not isinstance(b, int) or b <= 0 or b % BUCKET_STEP):
-            problems.append(f"bucket_base={b!r} must be null (the resolution's) or a positive multiple of "
-                            f"{BUCKET_STEP} px")
+            problems.append(
+                f"bucket_base={b!r} must be null (the resolution's) or a positive multiple of {BUCKET_STEP} px"
+            )
         if self.true_cfg_scale < 1:
             problems.append(f"true_cfg_scale={self.true_cfg_scale} must be >= 1 (1 = off, the official recipe)")
         if self.true_cfg_scale > 1 and not self.negative_prompt:
-            problems.append("true_cfg_scale > 1 needs a negative_prompt: without one diffusers silently turns CFG "
-                            "off; set negative_prompt or true_cfg_scale=1")
+            problems.append(
+                "true_cfg_scale > 1 needs a negative_prompt: without one diffusers silently turns CFG "
+                "off; set negative_prompt or true_cfg_scale=1"
+            )
         if self.flow_shift <= 0:
             problems.append(f"flow_shift={self.flow_shift} must be positive (7.0 is the official stable mode)")
         if self.max_sequence_length < 1:
@@ -199,36 +211,48 @@ def check_template(tokenizer, text_encoder, image_processor, template: dict, pro
     suffix_ids = tokenizer(suffix, add_special_tokens=False).input_ids
     n_prefix = len(tokenizer(prefix).input_ids)
     if n_prefix != crop_start or full[crop_start:] != prompt_ids + suffix_ids:
-        problems.append(f"the template's prefix is {n_prefix} tokens, not crop_start={crop_start} (first kept tokens "
-                        f"{tokenizer.convert_ids_to_tokens(full[crop_start:crop_start + 6])}): prompts would be "
-                        "mis-cropped; use transformers<5 (pinned in pyproject.toml) and the checkpoint's own tokenizer")
+        problems.append(
+            f"the template's prefix is {n_prefix} tokens, not crop_start={crop_start} (first kept tokens "
+            f"{tokenizer.convert_ids_to_tokens(full[crop_start : crop_start + 6])}): prompts would be "
+            "mis-cropped; use transformers<5 (pinned in pyproject.toml) and the checkpoint's own tokenizer"
+        )
     if len(suffix_ids) != SUFFIX_TOKENS or tokenizer.convert_ids_to_tokens(suffix_ids[-2:-1]) != ["<|end_header_id|>"]:
-        problems.append(f"the template's suffix is {tokenizer.convert_ids_to_tokens(suffix_ids)}, not the "
-                        f"{SUFFIX_TOKENS} tokens diffusers' assistant crop removes")
+        problems.append(
+            f"the template's suffix is {tokenizer.convert_ids_to_tokens(suffix_ids)}, not the "
+            f"{SUFFIX_TOKENS} tokens diffusers' assistant crop removes"
+        )
     image_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
     positions = [i for i, t in enumerate(full) if t == image_id]
     config = text_encoder.config
     if positions != [start] or image_id != config.image_token_index:
-        problems.append(f"{IMAGE_TOKEN} is at token(s) {positions} with id {image_id}; the template puts it at "
-                        f"image_emb_start={start} and the Llava reads id {config.image_token_index}")
+        problems.append(
+            f"{IMAGE_TOKEN} is at token(s) {positions} with id {image_id}; the template puts it at "
+            f"image_emb_start={start} and the Llava reads id {config.image_token_index}"
+        )
     vision = config.vision_config
     patches = (vision.image_size // vision.patch_size) ** 2
     tokens = patches + (1 if config.vision_feature_select_strategy == "full" else 0)
     crop = image_processor.crop_size
     crop = (crop["height"], crop["width"]) if isinstance(crop, dict) else (crop, crop)
     if tokens != length:
-        problems.append(f"the Llava's vision tower gives {tokens} image tokens ({vision.image_size} px / patch "
-                        f"{vision.patch_size}), but image_emb_len={length}; set generator.image_emb_len={tokens} "
-                        "(576 for the real HunyuanVideo-I2V text encoder)")
+        problems.append(
+            f"the Llava's vision tower gives {tokens} image tokens ({vision.image_size} px / patch "
+            f"{vision.patch_size}), but image_emb_len={length}; set generator.image_emb_len={tokens} "
+            "(576 for the real HunyuanVideo-I2V text encoder)"
+        )
     if crop != (vision.image_size, vision.image_size):
-        problems.append(f"the image processor crops {crop[1]}x{crop[0]} but the vision tower takes "
-                        f"{vision.image_size} px")
+        problems.append(
+            f"the image processor crops {crop[1]}x{crop[0]} but the vision tower takes {vision.image_size} px"
+        )
     if tokenizer.pad_token_id != config.pad_token_id:
-        problems.append(f"the tokenizer pads with id {tokenizer.pad_token_id} but the Llava's pad_token_id is "
-                        f"{config.pad_token_id}: padding would be attended to")
+        problems.append(
+            f"the tokenizer pads with id {tokenizer.pad_token_id} but the Llava's pad_token_id is "
+            f"{config.pad_token_id}: padding would be attended to"
+        )
     if problems:
-        raise TemplateMismatchError("HunyuanVideo-I2V text encoder does not match its prompt template: "
-                                    + "; ".join(problems))
+        raise TemplateMismatchError(
+            "HunyuanVideo-I2V text encoder does not match its prompt template: " + "; ".join(problems)
+        )
 
 
 class ConditioningImage:
@@ -251,10 +275,21 @@ class HunyuanVideoI2V(DiffusersVideoModel):
     tasks = ("i2v",)
     pipeline_class = "HunyuanVideoImageToVideoPipeline"
     hub_id = HUB_ID
-    repo = Repo(what="HunyuanVideo-I2V pipeline", setting="generator.weights", required=(
-        "model_index.json", "transformer/config.json", "vae/config.json", "scheduler/scheduler_config.json",
-        "text_encoder/config.json", "tokenizer/tokenizer_config.json", "text_encoder_2/config.json",
-        "tokenizer_2/tokenizer_config.json", "image_processor/preprocessor_config.json"))
+    repo = Repo(
+        what="HunyuanVideo-I2V pipeline",
+        setting="generator.weights",
+        required=(
+            "model_index.json",
+            "transformer/config.json",
+            "vae/config.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            "tokenizer/tokenizer_config.json",
+            "text_encoder_2/config.json",
+            "tokenizer_2/tokenizer_config.json",
+            "image_processor/preprocessor_config.json",
+        ),
+    )
     title = "HunyuanVideo-I2V"
     baseline = "HunyuanVideo-I2V"  # reports/baselines/vbench_i2v.csv
     tiny_builder: ClassVar[str] = "eval.generators.hunyuanvideo_i2v:tiny"
@@ -269,7 +304,8 @@ class HunyuanVideoI2V(DiffusersVideoModel):
                 f"{self.weights.source}: transformer has image_condition_type={tfm.image_condition_type!r}, "
                 f"in_channels={tfm.in_channels}, guidance_embeds={tfm.guidance_embeds}; this recipe is the "
                 f"{latent}-channel token_replace model with embedded guidance ({HUB_ID}), not the 33-channel "
-                "latent_concat one (HunyuanVideo-I2V-33ch, another recipe)")
+                "latent_concat one (HunyuanVideo-I2V-33ch, another recipe)"
+            )
         check_template(pipe.tokenizer, pipe.text_encoder, pipe.image_processor, s.prompt_template)
         pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(pipe.scheduler.config, shift=s.flow_shift)
         if s.vae_tiling:
@@ -295,30 +331,58 @@ class HunyuanVideoI2V(DiffusersVideoModel):
         s, pipe = self.s, self.pipe
         with torch.inference_mode():
             embeds, pooled, mask = pipe.encode_prompt(
-                image=image.original, prompt=prompt, prompt_template=s.prompt_template,
-                device=pipe._execution_device, max_sequence_length=s.max_sequence_length,
-                image_embed_interleave=IMAGE_EMBED_INTERLEAVE)
+                image=image.original,
+                prompt=prompt,
+                prompt_template=s.prompt_template,
+                device=pipe._execution_device,
+                max_sequence_length=s.max_sequence_length,
+                image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
+            )
         width, height = image.frame.size
-        kwargs = dict(image=image.frame, prompt_embeds=embeds, pooled_prompt_embeds=pooled,
-                      prompt_attention_mask=mask, height=height, width=width, num_frames=s.num_frames,
-                      num_inference_steps=s.num_inference_steps, guidance_scale=s.guidance_scale,
-                      true_cfg_scale=s.true_cfg_scale, prompt_template=s.prompt_template,
-                      max_sequence_length=s.max_sequence_length, image_embed_interleave=IMAGE_EMBED_INTERLEAVE)
+        kwargs = dict(
+            image=image.frame,
+            prompt_embeds=embeds,
+            pooled_prompt_embeds=pooled,
+            prompt_attention_mask=mask,
+            height=height,
+            width=width,
+            num_frames=s.num_frames,
+            num_inference_steps=s.num_inference_steps,
+            guidance_scale=s.guidance_scale,
+            true_cfg_scale=s.true_cfg_scale,
+            prompt_template=s.prompt_template,
+            max_sequence_length=s.max_sequence_length,
+            image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
+        )
         if s.true_cfg_scale > 1:  # the official unconditional input: a black image of the reference's size
             from PIL import Image
 
             with torch.inference_mode():
                 neg, neg_pooled, neg_mask = pipe.encode_prompt(
-                    image=Image.new("RGB", image.original.size), prompt=s.negative_prompt,
-                    prompt_template=s.prompt_template, device=pipe._execution_device,
-                    max_sequence_length=s.max_sequence_length, image_embed_interleave=IMAGE_EMBED_INTERLEAVE)
-            kwargs.update(negative_prompt_embeds=neg, negative_pooled_prompt_embeds=neg_pooled,
-                          negative_prompt_attention_mask=neg_mask)
+                    image=Image.new("RGB", image.original.size),
+                    prompt=s.negative_prompt,
+                    prompt_template=s.prompt_template,
+                    device=pipe._execution_device,
+                    max_sequence_length=s.max_sequence_length,
+                    image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
+                )
+            kwargs.update(
+                negative_prompt_embeds=neg,
+                negative_pooled_prompt_embeds=neg_pooled,
+                negative_prompt_attention_mask=neg_mask,
+            )
         return kwargs
 
 
-__all__ = ["HunyuanVideoI2V", "HunyuanVideoI2VSettings", "bucket_size", "buckets", "check_template",
-           "prompt_template", "TemplateMismatchError"]
+__all__ = [
+    "HunyuanVideoI2V",
+    "HunyuanVideoI2VSettings",
+    "bucket_size",
+    "buckets",
+    "check_template",
+    "prompt_template",
+    "TemplateMismatchError",
+]
 
 
 def tiny():

@@ -1,11 +1,18 @@
 """The built-in SkyReels V1 generator (``skyreels/``) as a harness adapter."""
+
 from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
 
-from eval.generators.base import (ExpectedVideo, Generator, Provenance, VideoFacts, check_planned_device,
-                                  resolve_device_dtype)
+from eval.generators.base import (
+    ExpectedVideo,
+    Generator,
+    Provenance,
+    VideoFacts,
+    check_planned_device,
+    resolve_device_dtype,
+)
 from skyreels.recipe import GenerationSettings, SettingsError
 from videogen.knobs import architecture_problems
 
@@ -21,10 +28,13 @@ def split_config(config: dict, task: str):
 
     unknown = set(config) - SETTINGS - set(WEIGHTS) - {"name", "device", "device_type", "offline"}
     if unknown:
-        raise ValueError(f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
-                         f"{', '.join(sorted(SETTINGS | set(WEIGHTS)))}")
-    spec = ModelSpec(task=task, device=config.get("device", "auto"),
-                     **{k: config[k] for k in WEIGHTS if config.get(k) is not None})
+        raise ValueError(
+            f"unknown generator setting(s) {', '.join(sorted(unknown))}; known: "
+            f"{', '.join(sorted(SETTINGS | set(WEIGHTS)))}"
+        )
+    spec = ModelSpec(
+        task=task, device=config.get("device", "auto"), **{k: config[k] for k in WEIGHTS if config.get(k) is not None}
+    )
     settings = GenerationSettings(**{k: v for k, v in config.items() if k in SETTINGS})
     problems = architecture_problems(settings, TRANSFORMER_CLASS)
     if problems:
@@ -50,10 +60,15 @@ class SkyReelsAdapter(Generator):
         from skyreels.weights import resolve_base, resolve_transformer
 
         spec, _ = split_config(config, task)
-        checks = [(spec.base, lambda: resolve_base(spec.base, spec.base_revision, offline=config.get("offline"))),
-                  (spec.transformer_source, lambda: resolve_transformer(spec.transformer_source, task,
-                                                                        spec.transformer_revision,
-                                                                        offline=config.get("offline")))]
+        checks = [
+            (spec.base, lambda: resolve_base(spec.base, spec.base_revision, offline=config.get("offline"))),
+            (
+                spec.transformer_source,
+                lambda: resolve_transformer(
+                    spec.transformer_source, task, spec.transformer_revision, offline=config.get("offline")
+                ),
+            ),
+        ]
         problems = []
         for source, find in checks:
             if source != TINY:
@@ -92,13 +107,21 @@ class SkyReelsAdapter(Generator):
 
     def generate(self, item, unit, out_path: Path) -> VideoFacts:
         info = self.generator.generate(item.prompt, seed=unit.seed, out_path=out_path, image=item.image)
-        return VideoFacts(frames=info.frames, fps=info.fps, width=info.width, height=info.height,
-                          seconds=info.seconds, peak_rss_bytes=info.peak_rss_bytes, peak_gpu_bytes=info.peak_gpu_bytes)
+        return VideoFacts(
+            frames=info.frames,
+            fps=info.fps,
+            width=info.width,
+            height=info.height,
+            seconds=info.seconds,
+            peak_rss_bytes=info.peak_rss_bytes,
+            peak_gpu_bytes=info.peak_gpu_bytes,
+        )
 
     def describe(self) -> Provenance:
         d = self.generator.describe()
-        return Provenance(weights=d["weights"], device=d["device"], dtype=d["dtype"], settings=d["settings"],
-                          versions=d["versions"])
+        return Provenance(
+            weights=d["weights"], device=d["device"], dtype=d["dtype"], settings=d["settings"], versions=d["versions"]
+        )
 
     def close(self) -> None:
         self.generator.close()

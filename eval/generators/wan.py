@@ -42,6 +42,7 @@ with the repo's ``CLIPImageProcessor`` (shortest edge 224, centre crop) where Wa
 whole image to 224x224 (``wan/modules/clip.py:527-537``): a difference of the diffusers port, kept.
 Prompts are cleaned by diffusers as by Wan's tokenizer (ftfy, HTML unescape, whitespace).
 """
+
 from __future__ import annotations
 
 import math
@@ -69,12 +70,21 @@ VAE_STRIDE_T, VAE_STRIDE, PATCH = 4, 8, 2
 # diffusers' WanAttnProcessor splits the I2V context as "image tokens, then 512 text tokens" (hardcoded).
 I2V_TEXT_TOKENS = 512
 
-_PIPELINE = ("model_index.json", "transformer/config.json", "vae/config.json", "text_encoder/config.json",
-             "tokenizer/tokenizer_config.json", "scheduler/scheduler_config.json")
+_PIPELINE = (
+    "model_index.json",
+    "transformer/config.json",
+    "vae/config.json",
+    "text_encoder/config.json",
+    "tokenizer/tokenizer_config.json",
+    "scheduler/scheduler_config.json",
+)
 # The tiny tokenizer is trained on these, so that the recipes' prompts are real tokens, not <unk>.
-TINY_CORPUS = (I2V_NEGATIVE_PROMPT, "A cat walks on the grass. The camera pans right across a black and white "
-               "checkerboard. The sun sets slowly over a calm sea, the sky glowing orange. A red ball rolls "
-               "across a grey floor. A dog runs on the beach, in a city, at night.")
+TINY_CORPUS = (
+    I2V_NEGATIVE_PROMPT,
+    "A cat walks on the grass. The camera pans right across a black and white "
+    "checkerboard. The sun sets slowly over a calm sea, the sky glowing orange. A red ball rolls "
+    "across a grey floor. A dog runs on the beach, in a city, at night.",
+)
 
 
 def wan_i2v_size(image_width: int, image_height: int, max_area: int) -> tuple[int, int]:
@@ -105,8 +115,11 @@ class WanSettings(VideoSettings):
             problems.append(f"flow_shift={self.flow_shift} must be positive (Wan: 3.0 at 480P, 5.0 at 720P)")
         if self.max_sequence_length < 1:
             problems.append(f"max_sequence_length={self.max_sequence_length} must be >= 1 (Wan: 512)")
-        problems += [f"{name}={getattr(self, name)!r} is not one of {', '.join(DTYPES)}"
-                     for name in self.COMPONENT_DTYPES if getattr(self, name) not in DTYPES]
+        problems += [
+            f"{name}={getattr(self, name)!r} is not one of {', '.join(DTYPES)}"
+            for name in self.COMPONENT_DTYPES
+            if getattr(self, name) not in DTYPES
+        ]
         return problems
 
 
@@ -140,18 +153,24 @@ class WanI2VSettings(WanSettings):
     def problems(self) -> list[str]:
         problems = super().problems()
         if self.height is not None or self.width is not None:
-            problems.append(f"height={self.height}, width={self.width}: Wan2.1 I2V sizes each video from "
-                            "max_area and its image's aspect (as Wan's image2video.py does); leave height and "
-                            f"width unset and set max_area ({MAX_AREAS['720P']} for 720P, "
-                            f"{MAX_AREAS['480P']} for 480P)")
+            problems.append(
+                f"height={self.height}, width={self.width}: Wan2.1 I2V sizes each video from "
+                "max_area and its image's aspect (as Wan's image2video.py does); leave height and "
+                f"width unset and set max_area ({MAX_AREAS['720P']} for 720P, "
+                f"{MAX_AREAS['480P']} for 480P)"
+            )
         side = VAE_STRIDE * PATCH
         if self.max_area < side * side:
-            problems.append(f"max_area={self.max_area} must be at least {side * side} ({side}x{side} pixels); "
-                            f"Wan: {MAX_AREAS['720P']} (720P) or {MAX_AREAS['480P']} (480P)")
+            problems.append(
+                f"max_area={self.max_area} must be at least {side * side} ({side}x{side} pixels); "
+                f"Wan: {MAX_AREAS['720P']} (720P) or {MAX_AREAS['480P']} (480P)"
+            )
         if self.max_sequence_length != I2V_TEXT_TOKENS:
-            problems.append(f"max_sequence_length={self.max_sequence_length}: Wan2.1 I2V needs "
-                            f"{I2V_TEXT_TOKENS} (diffusers' attention takes the last {I2V_TEXT_TOKENS} context "
-                            "tokens as the text and the rest as the image); set it to 512")
+            problems.append(
+                f"max_sequence_length={self.max_sequence_length}: Wan2.1 I2V needs "
+                f"{I2V_TEXT_TOKENS} (diffusers' attention takes the last {I2V_TEXT_TOKENS} context "
+                "tokens as the text and the rest as the image); set it to 512"
+            )
         return problems
 
 
@@ -164,8 +183,13 @@ class _Wan(DiffusersVideoModel):
     def torch_dtypes(self):
         from videogen.device import torch_dtype
 
-        return {"default": self.dtype, **{component: torch_dtype(getattr(self.s, name), self.device)
-                                          for name, component in self.s.COMPONENT_DTYPES.items()}}
+        return {
+            "default": self.dtype,
+            **{
+                component: torch_dtype(getattr(self.s, name), self.device)
+                for name, component in self.s.COMPONENT_DTYPES.items()
+            },
+        }
 
     def configure(self, pipe) -> None:
         from diffusers import UniPCMultistepScheduler
@@ -173,18 +197,22 @@ class _Wan(DiffusersVideoModel):
         transformer = pipe.transformer.config
         layout = (pipe.vae_scale_factor_temporal, pipe.vae_scale_factor_spatial, tuple(transformer.patch_size))
         if layout != (VAE_STRIDE_T, VAE_STRIDE, (1, PATCH, PATCH)):
-            raise SettingsError(f"{self.weights.path}: VAE strides {layout[:2]} and patch size {layout[2]} are "
-                                f"not Wan2.1's ({VAE_STRIDE_T}, {VAE_STRIDE}) and (1, {PATCH}, {PATCH}); point "
-                                "generator.weights at a Wan2.1 diffusers-format repo")
+            raise SettingsError(
+                f"{self.weights.path}: VAE strides {layout[:2]} and patch size {layout[2]} are "
+                f"not Wan2.1's ({VAE_STRIDE_T}, {VAE_STRIDE}) and (1, {PATCH}, {PATCH}); point "
+                "generator.weights at a Wan2.1 diffusers-format repo"
+            )
         if transformer.in_channels != self.in_channels:
             kind, other = ("I2V", "wan_i2v") if transformer.in_channels > self.in_channels else ("T2V", "wan_t2v")
-            raise SettingsError(f"{self.weights.path}: its transformer takes {transformer.in_channels} input "
-                                f"channels, but {self.title} needs {self.in_channels}; these look like {kind} "
-                                f"weights: use generator={other}, or point generator.weights at {self.hub_id}")
+            raise SettingsError(
+                f"{self.weights.path}: its transformer takes {transformer.in_channels} input "
+                f"channels, but {self.title} needs {self.in_channels}; these look like {kind} "
+                f"weights: use generator={other}, or point generator.weights at {self.hub_id}"
+            )
         # Wan samples with UniPC and the recipe's shift; the converted repos' schedulers all say shift 3.0.
         pipe.scheduler = UniPCMultistepScheduler.from_config(
-            pipe.scheduler.config, prediction_type="flow_prediction", use_flow_sigmas=True,
-            flow_shift=self.s.flow_shift)
+            pipe.scheduler.config, prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=self.s.flow_shift
+        )
 
 
 class WanT2V(_Wan):
@@ -207,9 +235,11 @@ class WanI2V(_Wan):
     Settings = WanI2VSettings
     pipeline_class = "WanImageToVideoPipeline"
     hub_id = I2V_HUB_IDS["720P"]
-    repo = Repo(what="Wan2.1-I2V-14B pipeline (Wan-AI/Wan2.1-I2V-14B-720P-Diffusers or -480P-Diffusers)",
-                setting="generator.weights",
-                required=(*_PIPELINE, "image_encoder/config.json", "image_processor/preprocessor_config.json"))
+    repo = Repo(
+        what="Wan2.1-I2V-14B pipeline (Wan-AI/Wan2.1-I2V-14B-720P-Diffusers or -480P-Diffusers)",
+        setting="generator.weights",
+        required=(*_PIPELINE, "image_encoder/config.json", "image_processor/preprocessor_config.json"),
+    )
     title = "Wan2.1-I2V-14B"
     tiny_builder = "eval.generators.wan:tiny_i2v"
     in_channels = 36
@@ -227,8 +257,10 @@ class WanI2V(_Wan):
     def configure(self, pipe) -> None:
         super().configure(pipe)
         if pipe.image_encoder is None or pipe.image_processor is None or pipe.transformer.config.image_dim is None:
-            raise SettingsError(f"{self.weights.path}: Wan2.1 I2V needs image_encoder/ and image_processor/ and a "
-                                "transformer with image_dim (the Wan-AI/Wan2.1-I2V-14B-*-Diffusers layout)")
+            raise SettingsError(
+                f"{self.weights.path}: Wan2.1 I2V needs image_encoder/ and image_processor/ and a "
+                "transformer with image_dim (the Wan-AI/Wan2.1-I2V-14B-*-Diffusers layout)"
+            )
 
     def load_image(self, path: str):
         """The whole image (no crop), resized bicubic to its Wan2.1 I2V video size."""
@@ -238,8 +270,10 @@ class WanI2V(_Wan):
             rgb = img.convert("RGB")
         width, height = wan_i2v_size(rgb.width, rgb.height, self.s.max_area)
         if not (width and height):
-            raise SettingsError(f"image {path} ({rgb.width}x{rgb.height}) is too narrow for max_area="
-                                f"{self.s.max_area}: its video would be {width}x{height}; crop it or raise max_area")
+            raise SettingsError(
+                f"image {path} ({rgb.width}x{rgb.height}) is too narrow for max_area="
+                f"{self.s.max_area}: its video would be {width}x{height}; crop it or raise max_area"
+            )
         return rgb.resize((width, height), Image.Resampling.BICUBIC)
 
     def call_kwargs(self, prompt: str, image) -> dict:
@@ -256,4 +290,3 @@ def tiny_i2v():
     from videogen.builders.wan import I2V_DIR, TINY_LABEL, ensure_tiny_wan
 
     return ensure_tiny_wan(TINY_CORPUS) / I2V_DIR, TINY_LABEL
-

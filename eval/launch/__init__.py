@@ -1,5 +1,6 @@
 """Launchers: run shard workers in this process (``local``), through submitit's DebugExecutor
 (``debug``), or as SLURM job arrays through submitit (``slurm``). Same workers everywhere."""
+
 from __future__ import annotations
 
 import importlib
@@ -17,7 +18,8 @@ def launch(workers: list, config: dict, folder) -> list:
     """Run ``workers`` (one per shard) with the launcher named in ``config``."""
     name = config.get("name")
     if name not in REGISTRY:
-        raise HarnessError(f"unknown launcher {name!r}; known: {', '.join(sorted(REGISTRY))} "
-                           "(pick one with launcher=NAME)")
+        raise HarnessError(
+            f"unknown launcher {name!r}; known: {', '.join(sorted(REGISTRY))} (pick one with launcher=NAME)"
+        )
     module, fn = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module), fn)(workers, config, folder)

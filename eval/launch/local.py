@@ -1,4 +1,5 @@
 """Run shards one after another in this process."""
+
 from __future__ import annotations
 
 import traceback

@@ -1,4 +1,5 @@
 """What a launcher reports per shard."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ limit only if the submitted function has a ``checkpoint`` (``SignalHandler.check
 submitit/core/job_environment.py); ``submit``/``submit_array`` make each worker that function
 (``Executor.submit_array`` in submitit/core/core.py: ``DelayedSubmission(fn)``), where ``map_array(f, workers)``
 would make it ``f``."""
+
 from __future__ import annotations
 
 import time
@@ -47,7 +48,7 @@ def submit_slurm(workers: list, config: dict, folder) -> list[tuple[int, submiti
     chunk = int(config["max_array_size"])
     jobs = []
     for start in range(0, len(workers), chunk):
-        batch = workers[start:start + chunk]
+        batch = workers[start : start + chunk]
         jobs += zip((w.shard for w in batch), executor.submit_array(batch))
     return jobs
 

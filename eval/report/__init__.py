@@ -5,6 +5,7 @@ baselines in ``reports/baselines/``: building it twice from the same files gives
 ``python -m eval.report RUN_DIR ...`` builds one; the ``report`` stage of ``eval.run`` builds the
 run's own into ``<run>/report/``.
 """
+
 from eval.report.build import build_report
 
 __all__ = ["build_report"]

@@ -1,4 +1,5 @@
 """``build_report``: results files + baselines -> leaderboard.{csv,json,html}, plots/, drill-down pages."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,7 @@ from eval.atomic import json_bytes, write_files_atomic
 from eval.report.load import ReportError, check_comparable, load_results
 
 
-def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None = None,
-                 previews: bool = True) -> Path:
+def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None = None, previews: bool = True) -> Path:
     """Write the report of ``results`` (run directories or results files) into ``out_dir``.
 
     Returns the path of ``leaderboard.html``. Raises ``ReportError`` (or ``BaselinesError``) naming
@@ -28,13 +28,20 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
     benchmark = check_comparable(runs)
     table = leaderboard(runs, benchmark, baselines)
     out_dir = Path(out_dir).resolve()
-    files = {out_dir / "leaderboard.csv": table.to_csv(index=False).encode(),
-             out_dir / "leaderboard.json": json_bytes({
-                 "benchmark": benchmark, "columns": list(table.columns),
-                 "rows": [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]})}
+    files = {
+        out_dir / "leaderboard.csv": table.to_csv(index=False).encode(),
+        out_dir / "leaderboard.json": json_bytes(
+            {
+                "benchmark": benchmark,
+                "columns": list(table.columns),
+                "rows": [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")],
+            }
+        ),
+    }
     plots = render_plots(table, benchmark)
-    files.update({out_dir / "plots" / f"{name}.{fmt}": data for name, formats in plots.items()
-                  for fmt, data in formats.items()})
+    files.update(
+        {out_dir / "plots" / f"{name}.{fmt}": data for name, formats in plots.items() for fmt, data in formats.items()}
+    )
     drilldown = {}
     for run in runs:
         dims = list(run.data["dimensions"])
@@ -50,8 +57,9 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
         files[out_dir / page] = html.videos_page(run, dims, media).encode()
         drilldown[run.data["fingerprint"]] = page
     index = out_dir / "leaderboard.html"
-    files[index] = html.leaderboard_page(table, benchmark, runs, {n: f["png"] for n, f in plots.items()},
-                                         drilldown).encode()
+    files[index] = html.leaderboard_page(
+        table, benchmark, runs, {n: f["png"] for n, f in plots.items()}, drilldown
+    ).encode()
     write_files_atomic(files)
     return index
 

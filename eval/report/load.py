@@ -1,4 +1,5 @@
 """Reading ``results.json`` for a report: the schema, finite numbers, one benchmark, distinct runs."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,21 @@ from pathlib import Path
 from eval.errors import HarnessError
 from eval.results import RESULTS_FILE, RESULTS_SCHEMA
 
-REQUIRED = ("model", "suite", "task", "benchmark", "formula", "generator", "fingerprint", "status", "dimensions",
-            "groups", "total", "videos", "provenance")
+REQUIRED = (
+    "model",
+    "suite",
+    "task",
+    "benchmark",
+    "formula",
+    "generator",
+    "fingerprint",
+    "status",
+    "dimensions",
+    "groups",
+    "total",
+    "videos",
+    "provenance",
+)
 
 
 class ReportError(HarnessError):
@@ -31,8 +45,9 @@ class RunResults:
     @property
     def random_weights(self) -> bool:
         """True when the videos or the scores come from random-weight models (the tiny default)."""
-        return (self.data["model_info"]["random_weights"]
-                or bool(self.data["provenance"].get("scoring", {}).get("fixtures")))
+        return self.data["model_info"]["random_weights"] or bool(
+            self.data["provenance"].get("scoring", {}).get("fixtures")
+        )
 
 
 def results_path(path: Path) -> Path:
@@ -44,8 +59,10 @@ def results_path(path: Path) -> Path:
 def load_results(path: Path) -> RunResults:
     """Read and check one results file; raises ``ReportError`` naming the file, the problem and the fix."""
     path = results_path(path).resolve()
-    rebuild = ("rebuild it from the stored scores (nothing is regenerated or rescored) with the run's command "
-               "and run.stages=[aggregate]")
+    rebuild = (
+        "rebuild it from the stored scores (nothing is regenerated or rescored) with the run's command "
+        "and run.stages=[aggregate]"
+    )
     if not path.is_file():
         raise ReportError(f"no results file at {path}; run the score and aggregate stages for that run first")
     try:
@@ -54,16 +71,20 @@ def load_results(path: Path) -> RunResults:
         raise ReportError(f"{path} is not valid JSON ({err}); {rebuild}") from None
     schema = data.get("schema") if isinstance(data, dict) else None
     if schema != RESULTS_SCHEMA:
-        raise ReportError(f"{path} has results schema {schema!r}, this harness reports schema {RESULTS_SCHEMA} "
-                          f"(an older harness wrote it); {rebuild}")
+        raise ReportError(
+            f"{path} has results schema {schema!r}, this harness reports schema {RESULTS_SCHEMA} "
+            f"(an older harness wrote it); {rebuild}"
+        )
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise ReportError(f"{path} lacks {', '.join(missing)}; {rebuild}")
     bad = _non_finite(data)
     if bad:
-        raise ReportError(f"{path}: {bad} is not a finite number; a NaN must never reach a leaderboard. Find the "
-                          f"video that produced it under scores/ (a NaN score is recorded as a failure by this "
-                          f"harness), then {rebuild}")
+        raise ReportError(
+            f"{path}: {bad} is not a finite number; a NaN must never reach a leaderboard. Find the "
+            f"video that produced it under scores/ (a NaN score is recorded as a failure by this "
+            f"harness), then {rebuild}"
+        )
     return RunResults(path, data)
 
 
@@ -84,13 +105,17 @@ def check_comparable(runs: list[RunResults]) -> str:
     benchmarks = sorted({r.data["benchmark"] for r in runs})
     if len(benchmarks) > 1:
         listing = "; ".join(f"{r.path} ({r.data['benchmark']})" for r in runs)
-        raise ReportError(f"these results mix benchmarks {', '.join(benchmarks)}: {listing}. VBench (T2V) and "
-                          "VBench-I2V scores are never ranked together; build one report per benchmark")
+        raise ReportError(
+            f"these results mix benchmarks {', '.join(benchmarks)}: {listing}. VBench (T2V) and "
+            "VBench-I2V scores are never ranked together; build one report per benchmark"
+        )
     seen: dict[tuple, Path] = {}
     for r in runs:
         key = (r.data["suite"], r.data["fingerprint"])
         if key in seen:
-            raise ReportError(f"{seen[key]} and {r.path} are the same run (suite {key[0]}, generator fingerprint "
-                              f"{key[1]}); give each run once")
+            raise ReportError(
+                f"{seen[key]} and {r.path} are the same run (suite {key[0]}, generator fingerprint "
+                f"{key[1]}); give each run once"
+            )
         seen[key] = r.path
     return benchmarks[0]

@@ -4,6 +4,7 @@ Each function draws one figure from the leaderboard table and returns it, or Non
 nothing to draw (e.g. no row with a known cost). ``render_plots`` renders them as PNG and SVG bytes,
 which the report writes as ``plots/<name>.png`` and ``.svg``.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,7 +13,6 @@ import pandas as pd
 
 from eval.aggregate import get_benchmark
 from eval.report.table import GROUP_TITLES, dimension_label, display_name, normalised_of
-
 
 
 def _pyplot():
@@ -52,8 +52,15 @@ def dimension_bars(table: pd.DataFrame, benchmark: str):
     width = 0.8 / len(table)
     for i, ((_, row), color) in enumerate(zip(table.iterrows(), _colors(table))):
         xs = [j + (i - (len(table) - 1) / 2) * width for j in range(len(dims))]
-        ax.bar(xs, [row[d] for d in dims], width, label=display_name(row), color=color,
-               edgecolor="black" if row["kind"] == "measured" else "none", linewidth=0.6)
+        ax.bar(
+            xs,
+            [row[d] for d in dims],
+            width,
+            label=display_name(row),
+            color=color,
+            edgecolor="black" if row["kind"] == "measured" else "none",
+            linewidth=0.6,
+        )
     ax.set_xticks(range(len(dims)), [dimension_label(d) for d in dims], rotation=30, ha="right")
     ax.set_ylabel("score (%)")
     ax.set_title("Per-dimension scores (raw, percent)")
@@ -73,8 +80,15 @@ def radar(table: pd.DataFrame, benchmark: str):
     fig, ax = plt.subplots(figsize=(8.4, 6.4), subplot_kw={"projection": "polar"})
     for (i, row), color in zip(table.iterrows(), _colors(table)):
         values = [normalised.loc[i, d] for d in dims]
-        ax.plot(angles + angles[:1], values + values[:1], color=color, linewidth=1.4 if row["kind"] == "measured" else 1,
-                label=display_name(row), marker="o", markersize=2.5)
+        ax.plot(
+            angles + angles[:1],
+            values + values[:1],
+            color=color,
+            linewidth=1.4 if row["kind"] == "measured" else 1,
+            label=display_name(row),
+            marker="o",
+            markersize=2.5,
+        )
     ax.set_xticks(angles, [dimension_label(d) for d in dims], fontsize=7)
     ax.set_ylim(min(0.0, float(normalised[dims].min().min())), max(100.0, float(normalised[dims].max().max())))
     ax.set_rlabel_position(90 / len(dims))
@@ -94,10 +108,16 @@ def group_scatter(table: pd.DataFrame, benchmark: str):
         return None
     fig, ax = plt.subplots(figsize=(6.0, 4.5))
     for (_, row), color in zip(points.iterrows(), _colors(points)):
-        ax.scatter(row["quality"], row[other], color=color, s=40 if row["kind"] == "measured" else 25,
-                   marker="*" if row["kind"] == "measured" else "o")
-        ax.annotate(display_name(row), (row["quality"], row[other]), fontsize=7, xytext=(4, 3),
-                    textcoords="offset points")
+        ax.scatter(
+            row["quality"],
+            row[other],
+            color=color,
+            s=40 if row["kind"] == "measured" else 25,
+            marker="*" if row["kind"] == "measured" else "o",
+        )
+        ax.annotate(
+            display_name(row), (row["quality"], row[other]), fontsize=7, xytext=(4, 3), textcoords="offset points"
+        )
     ax.set_xlabel("Quality (%)")
     ax.set_ylabel(f"{GROUP_TITLES[other]} (%)")
     ax.set_title(f"Quality vs {GROUP_TITLES[other]}")
@@ -113,8 +133,9 @@ def cost(table: pd.DataFrame, benchmark: str):
     if known.empty:
         return None
     fig, ax = plt.subplots(figsize=(6.0, 0.5 * len(known) + 1.6))
-    labels = [f"{display_name(r)} ({'GPU' if r['gpu'] else r['device'] or 'device unknown'})"
-              for _, r in known.iterrows()]
+    labels = [
+        f"{display_name(r)} ({'GPU' if r['gpu'] else r['device'] or 'device unknown'})" for _, r in known.iterrows()
+    ]
     ax.barh(labels, known["seconds_per_video"], color=_colors(known))
     gpu = known["gpu"].fillna(False).astype(bool)
     ax.set_xlabel("GPU-seconds per video" if gpu.all() else "device-seconds per video (see labels)")

@@ -3,6 +3,7 @@
 Files are named by content hash, so they are made once and a rebuild reuses them; encoding is
 deterministic, so a rebuilt report has the same bytes.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,16 @@ def video_preview(video: Path, sha256: str, out_dir: Path) -> str | None:
     step = max(1, -(-len(frames) // MAX_FRAMES))
     images = [_fit(Image.fromarray(f)) for f in frames[::step]]
     buffer = io.BytesIO()
-    images[0].save(buffer, "WEBP", save_all=True, append_images=images[1:], loop=0, quality=70, method=4,
-                   duration=round(1000 * step / (meta.get("fps") or 24)))
+    images[0].save(
+        buffer,
+        "WEBP",
+        save_all=True,
+        append_images=images[1:],
+        loop=0,
+        quality=70,
+        method=4,
+        duration=round(1000 * step / (meta.get("fps") or 24)),
+    )
     write_bytes_atomic(out_dir / name, buffer.getvalue())
     return name
 

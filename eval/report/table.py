@@ -6,6 +6,7 @@ figures, as published. A cell the harness derived rather than read is named in `
 Ranks go only to rows that are comparable with the published leaderboard: complete, on the
 benchmark's own suite, on the current formula.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,10 +26,38 @@ SETTINGS_SHOWN = 4  # differing generator settings named in a label, at most
 def columns(benchmark: str) -> list[str]:
     bench = get_benchmark(benchmark)
     dims = list(bench.dimensions)
-    return ["rank", "model", "kind", "status", "comparable", "formula", "older_formula", "suite", "total",
-            "published_as", "published_total", "vs_published", *bench.groups, *dims, *(f"{d}_normalised" for d in dims), "n_scored", "n_expected", "missing",
-            "derived", "seconds_per_video", "gpu", "device", "settings", "fingerprint", "run", "date",
-            "random_weights", "source", "source_url", "note"]
+    return [
+        "rank",
+        "model",
+        "kind",
+        "status",
+        "comparable",
+        "formula",
+        "older_formula",
+        "suite",
+        "total",
+        "published_as",
+        "published_total",
+        "vs_published",
+        *bench.groups,
+        *dims,
+        *(f"{d}_normalised" for d in dims),
+        "n_scored",
+        "n_expected",
+        "missing",
+        "derived",
+        "seconds_per_video",
+        "gpu",
+        "device",
+        "settings",
+        "fingerprint",
+        "run",
+        "date",
+        "random_weights",
+        "source",
+        "source_url",
+        "note",
+    ]
 
 
 def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | None = None) -> pd.DataFrame:
@@ -37,12 +66,14 @@ def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | N
     rows += [_reported(row, benchmark) for _, row in load_baselines(benchmark, baselines_path).iterrows()]
     table = pd.DataFrame(rows, columns=columns(benchmark))
     _pair_with_published(table)
-    table["comparable"] = ((table["status"] == "complete") & (table["suite"] == STANDARD_SUITE[benchmark])
-                           & ~table["older_formula"])
+    table["comparable"] = (
+        (table["status"] == "complete") & (table["suite"] == STANDARD_SUITE[benchmark]) & ~table["older_formula"]
+    )
     ranked = table["comparable"] & table["total"].notna()
     table.loc[ranked, "rank"] = table.loc[ranked, "total"].rank(ascending=False, method="min")
-    order = table.assign(_ranked=ranked).sort_values(["_ranked", "total", "kind", "model"],
-                                                     ascending=[False, False, True, True], na_position="last")
+    order = table.assign(_ranked=ranked).sort_values(
+        ["_ranked", "total", "kind", "model"], ascending=[False, False, True, True], na_position="last"
+    )
     return order.drop(columns="_ranked").reset_index(drop=True).astype({"rank": "Int64"})
 
 
@@ -64,12 +95,24 @@ def _pct(value: float | None) -> float:
 def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
     data, bench = run.data, get_benchmark(benchmark)
     dims = data["dimensions"]
-    row = {"model": data["model"], "kind": "measured", "status": data["status"], "formula": data["formula"],
-           "published_as": data["model_info"]["published_as"],
-           "older_formula": data["formula"] != bench.formula, "suite": data["suite"],
-           "total": _pct(data["total"]["value"]), "settings": settings, "fingerprint": data["fingerprint"],
-           "run": str(run.run_dir), "date": data.get("date"), "random_weights": run.random_weights,
-           "source": "measured by this harness", "source_url": "", "derived": ""}
+    row = {
+        "model": data["model"],
+        "kind": "measured",
+        "status": data["status"],
+        "formula": data["formula"],
+        "published_as": data["model_info"]["published_as"],
+        "older_formula": data["formula"] != bench.formula,
+        "suite": data["suite"],
+        "total": _pct(data["total"]["value"]),
+        "settings": settings,
+        "fingerprint": data["fingerprint"],
+        "run": str(run.run_dir),
+        "date": data.get("date"),
+        "random_weights": run.random_weights,
+        "source": "measured by this harness",
+        "source_url": "",
+        "derived": "",
+    }
     for group in bench.groups:
         row[group] = _pct(data["groups"].get(group, {}).get("value"))
     missing, notes = [], []
@@ -82,9 +125,11 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
             missing.append(f"{dim} (not scored)")
         elif not usable:
             for_good = entry.get("n_failed_for_good")
-            missing.append(f"{dim} ({entry['n_scored']}/{entry['n_expected']}"
-                           + (f", {for_good} failed for good: {', '.join(entry.get('errors', {}))}" if for_good else "")
-                           + ")")
+            missing.append(
+                f"{dim} ({entry['n_scored']}/{entry['n_expected']}"
+                + (f", {for_good} failed for good: {', '.join(entry.get('errors', {}))}" if for_good else "")
+                + ")"
+            )
         elif entry.get("out_of_range"):
             notes.append(f"{dim} outside [0, 1]: only random-weight models do that")
     row["n_scored"] = sum(dims[d]["n_scored"] for d in bench.dimensions if d in dims)
@@ -103,11 +148,21 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
 
 def _reported(baseline: pd.Series, benchmark: str) -> dict:
     bench = get_benchmark(benchmark)
-    row = {"model": baseline["model"], "kind": "reported", "formula": baseline["formula"],
-           "published_as": baseline["model"],
-           "older_formula": baseline["formula"] != bench.formula, "suite": STANDARD_SUITE[benchmark],
-           "total": baseline["total"], "source": baseline["source"], "source_url": baseline["source_url"],
-           "note": baseline["note"], "random_weights": False, "n_scored": math.nan, "n_expected": math.nan}
+    row = {
+        "model": baseline["model"],
+        "kind": "reported",
+        "formula": baseline["formula"],
+        "published_as": baseline["model"],
+        "older_formula": baseline["formula"] != bench.formula,
+        "suite": STANDARD_SUITE[benchmark],
+        "total": baseline["total"],
+        "source": baseline["source"],
+        "source_url": baseline["source_url"],
+        "note": baseline["note"],
+        "random_weights": False,
+        "n_scored": math.nan,
+        "n_expected": math.nan,
+    }
     raw = raw_fractions(baseline, benchmark)
     result = aggregate(raw, benchmark)
     derived = []
@@ -150,7 +205,9 @@ def _settings_labels(runs: list[RunResults]) -> list[str]:
 
 def display_name(row: pd.Series) -> str:
     """The model, with the settings that distinguish it from another run of the same model."""
-    return f"{row['model']} [{row['settings']}]" if isinstance(row["settings"], str) and row["settings"] else row["model"]
+    return (
+        f"{row['model']} [{row['settings']}]" if isinstance(row["settings"], str) and row["settings"] else row["model"]
+    )
 
 
 def normalised_of(table: pd.DataFrame, benchmark: str) -> pd.DataFrame:
@@ -161,4 +218,3 @@ def normalised_of(table: pd.DataFrame, benchmark: str) -> pd.DataFrame:
 
 def dimension_label(dim: str) -> str:
     return dim.replace("_", " ")
-

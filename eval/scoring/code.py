@@ -13,6 +13,7 @@ A tree is identified by a digest of its Python files (so a clone and an export o
 the pinned digests say "45e79ec" or "fac2798"; any other tree is recorded by its digest. The identity of
 the code a dimension runs is part of its scorer id and of the provenance.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,10 +69,22 @@ class CodeTree:
         return f"{self.name}@{self.short if digest == self.digest else 'tree-' + digest[:12]}"
 
 
-VBENCH = CodeTree("VBench", VBENCH_REPO, VBENCH_COMMIT, ("vbench", "vbench2_beta_i2v"),
-                  "ed628bac0519bc52d7d2b94d3cde01c62af94f874f2693ee2aa70166fd24bd0c", "SKYREELS_VBENCH_SRC")
-COTRACKER = CodeTree("co-tracker", COTRACKER_REPO, COTRACKER_COMMIT, ("hubconf.py", "cotracker"),
-                     "1316d6529728e2d8faab03f409f2eec29bfbf27838014e9a6ea2586701fcf89c", "SKYREELS_COTRACKER_SRC")
+VBENCH = CodeTree(
+    "VBench",
+    VBENCH_REPO,
+    VBENCH_COMMIT,
+    ("vbench", "vbench2_beta_i2v"),
+    "ed628bac0519bc52d7d2b94d3cde01c62af94f874f2693ee2aa70166fd24bd0c",
+    "SKYREELS_VBENCH_SRC",
+)
+COTRACKER = CodeTree(
+    "co-tracker",
+    COTRACKER_REPO,
+    COTRACKER_COMMIT,
+    ("hubconf.py", "cotracker"),
+    "1316d6529728e2d8faab03f409f2eec29bfbf27838014e9a6ea2586701fcf89c",
+    "SKYREELS_COTRACKER_SRC",
+)
 
 
 def tree_digest(root: Path, parts) -> str:
@@ -88,10 +101,12 @@ def _py_files(root: Path, parts) -> list[Path]:
     return sorted(f for f in files if "__pycache__" not in f.parts)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digest(root: Path, parts: tuple[str, ...], stamp: tuple) -> str:
-    lines = [f"{p.relative_to(root).as_posix()} {hashlib.sha256(p.read_bytes()).hexdigest()}\n"
-             for p in _py_files(root, parts)]
+    lines = [
+        f"{p.relative_to(root).as_posix()} {hashlib.sha256(p.read_bytes()).hexdigest()}\n"
+        for p in _py_files(root, parts)
+    ]
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
@@ -125,8 +140,12 @@ def package_dir(name: str) -> Path | None:
 def vbench_code(module: str) -> str:
     """Which VBench code runs ``module``: ``vbench==<wheel version>`` or ``VBench@<commit or tree digest>``."""
     root = package_dir(module.split(".")[0])
-    if root is not None and (root.parent / "vbench" / "__init__.py").is_file() \
-            and (root.parent / "vbench2_beta_i2v").is_dir() and _is_source(root.parent):
+    if (
+        root is not None
+        and (root.parent / "vbench" / "__init__.py").is_file()
+        and (root.parent / "vbench2_beta_i2v").is_dir()
+        and _is_source(root.parent)
+    ):
         return VBENCH.identify(root.parent)
     return f"vbench=={importlib.metadata.version('vbench')}"
 
@@ -151,8 +170,10 @@ def fetch(tree: CodeTree, dest: Path | None = None) -> Path:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     try:
         repo = staging / "repo"
-        for command in (["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", tree.url, str(repo)],
-                        ["git", "-C", str(repo), "checkout", "--quiet", tree.commit]):
+        for command in (
+            ["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", tree.url, str(repo)],
+            ["git", "-C", str(repo), "checkout", "--quiet", tree.commit],
+        ):
             done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
             if done.returncode:
                 last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -174,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         for tree in (VBENCH, COTRACKER):
             print(f"{tree.name} {tree.short}: {fetch(tree)}")
     except HarnessError as err:
-        print(f"camera_motion is unavailable, so runs will be partial (no I2V score, no Total): {err}; fetch "
-              f"where there is internet, or point ${VBENCH.env} and ${COTRACKER.env} at checkouts of "
-              f"{VBENCH.url} at {VBENCH.short} and {COTRACKER.url} at {COTRACKER.short}", file=sys.stderr)
+        print(
+            f"camera_motion is unavailable, so runs will be partial (no I2V score, no Total): {err}; fetch "
+            f"where there is internet, or point ${VBENCH.env} and ${COTRACKER.env} at checkouts of "
+            f"{VBENCH.url} at {VBENCH.short} and {COTRACKER.url} at {COTRACKER.short}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -48,22 +48,35 @@ Each product's files are written atomically, then recorded in ``.skyreels-fixtur
 their root (the completion marker, written last); a complete product is not built again, and a
 product any of whose files is a real (non-fixture) file is left alone.
 """
+
 from __future__ import annotations
 
 import fcntl
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from eval.atomic import sha256_file, write_bytes_atomic, write_json_atomic
 from eval.scoring.code import COTRACKER, COTRACKER_HUB
-from eval.scoring.weights import (DINO_URL, DREAMSIM_DIR, FIXTURE_MANIFEST, HF_HUB, Roots,
-                                  ScoringWeightsError, WeightFile, fixture_manifest, hf_hub_cache, is_fixture,
-                                  package_dir, required_files, torch_hub_dir_kept)
+from eval.scoring.weights import (
+    DINO_URL,
+    DREAMSIM_DIR,
+    FIXTURE_MANIFEST,
+    HF_HUB,
+    Roots,
+    ScoringWeightsError,
+    WeightFile,
+    fixture_manifest,
+    hf_hub_cache,
+    is_fixture,
+    package_dir,
+    required_files,
+    torch_hub_dir_kept,
+)
 
 FIXTURE_VERSION = 1
 DINO_WIDTH, DINO_DEPTH = 64, 12
@@ -126,7 +139,7 @@ def dino_vitb16(pretrained=True, **kwargs):
     model = _vit(state)
     model.load_state_dict(state)
     return model
-''' % {"url": DINO_URL}
+''' % {"url": DINO_URL}  # noqa: UP031 (the template is Python with braces)
 
 
 class FixtureError(ScoringWeightsError):
@@ -142,7 +155,6 @@ class Product:
     build: Callable[[Roots], None]
     provided: tuple[str, ...] = ()
     complete: Callable[[Roots], bool] | None = None  # its files outside the weight table are there
-
 
     def files(self) -> list[WeightFile]:
         return [f for f in required_files(self.dimensions) if f.relpath not in self.provided]
@@ -167,8 +179,9 @@ def _dino_state(seed: int) -> dict:
     from timm.models.vision_transformer import VisionTransformer
 
     torch.manual_seed(seed)
-    vit = VisionTransformer(img_size=224, patch_size=16, embed_dim=DINO_WIDTH, depth=DINO_DEPTH, num_heads=1,
-                            qkv_bias=True, num_classes=0)
+    vit = VisionTransformer(
+        img_size=224, patch_size=16, embed_dim=DINO_WIDTH, depth=DINO_DEPTH, num_heads=1, qkv_bias=True, num_classes=0
+    )
     return vit.state_dict()
 
 
@@ -182,9 +195,11 @@ def _write_dino_hub(repo_dir: Path, *checkpoints: Path) -> None:
 
 def _build_dino(roots: Roots) -> None:
     # VBench only checks that the copy in dino_model/ exists; the hubconf reads torch.hub's.
-    _write_dino_hub(roots.vbench / "dino_model/facebookresearch_dino_main",
-                    roots.torch_hub / "checkpoints/dino_vitbase16_pretrain.pth",
-                    roots.vbench / "dino_model/dino_vitbase16_pretrain.pth")
+    _write_dino_hub(
+        roots.vbench / "dino_model/facebookresearch_dino_main",
+        roots.torch_hub / "checkpoints/dino_vitbase16_pretrain.pth",
+        roots.vbench / "dino_model/dino_vitbase16_pretrain.pth",
+    )
 
 
 def _clip_archive(embed_dim: int, patch: int, grid: int, seed: int) -> bytes:
@@ -200,8 +215,9 @@ def _clip_archive(embed_dim: int, patch: int, grid: int, seed: int) -> bytes:
     image, text = torch.zeros(1, 3, patch * grid, patch * grid), torch.zeros(1, 77, dtype=torch.long)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit.trace is deprecated; the archive format is what clip reads
-        traced = torch.jit.trace_module(model, {"forward": (image, text), "encode_image": (image,),
-                                                "encode_text": (text,)})
+        traced = torch.jit.trace_module(
+            model, {"forward": (image, text), "encode_image": (image,), "encode_text": (text,)}
+        )
     traced.half()
     buffer = io.BytesIO()
     torch.jit.save(traced, buffer)
@@ -217,8 +233,9 @@ def _build_aesthetic(roots: Roots) -> None:
 
     _write(roots.vbench / "clip_model/ViT-L-14.pt", _clip_archive(768, 14, 16, seed=2))
     torch.manual_seed(3)
-    _save_torch(torch.nn.Linear(768, 1).state_dict(),
-                roots.vbench / "aesthetic_model/emb_reader/sa_0_4_vit_l_14_linear.pth")
+    _save_torch(
+        torch.nn.Linear(768, 1).state_dict(), roots.vbench / "aesthetic_model/emb_reader/sa_0_4_vit_l_14_linear.pth"
+    )
 
 
 def _build_musiq(roots: Roots) -> None:
@@ -247,8 +264,9 @@ def _build_raft(roots: Roots) -> None:
 
     torch.manual_seed(6)
     model = RAFT(EasyDict(small=False, mixed_precision=False, alternate_corr=False))
-    _save_torch({f"module.{k}": v for k, v in model.state_dict().items()},
-                roots.vbench / "raft_model/models/raft-things.pth")
+    _save_torch(
+        {f"module.{k}": v for k, v in model.state_dict().items()}, roots.vbench / "raft_model/models/raft-things.pth"
+    )
 
 
 def _build_dreamsim(roots: Roots) -> None:
@@ -263,22 +281,23 @@ def _build_dreamsim(roots: Roots) -> None:
     torch.manual_seed(7)  # DreamSim reads only the student's projection head from DINO's training checkpoint
     head = {"mlp.0": (64, DINO_WIDTH), "mlp.2": (64, 64), "mlp.4": (32, 64), "last_layer": (128, 32)}
     student = {f"module.head.{name}.weight": torch.randn(shape) * 0.02 for name, shape in head.items()}
-    student.update({f"module.head.{name}.bias": torch.zeros(shape[0]) for name, shape in head.items()
-                    if name != "last_layer"})
+    student.update(
+        {f"module.head.{name}.bias": torch.zeros(shape[0]) for name, shape in head.items() if name != "last_layer"}
+    )
     _save_torch({"student": student}, folder / "dino_vitb16_pretrain.pth")
     for seed, name in ((8, "clip_vitb16_pretrain.pth.tar"), (9, "open_clip_vitb16_pretrain.pth.tar")):
         torch.manual_seed(seed)
         vit = vit_base(patch_size=16)
         vit.pos_drop = torch.nn.LayerNorm(vit.embed_dim)  # as DreamSim's loaders do before load_state_dict
-        _save_torch({"state_dict": {**vit.state_dict(), "proj": torch.randn(768, 512) * 768 ** -0.5}},
-                    folder / name)
+        _save_torch({"state_dict": {**vit.state_dict(), "proj": torch.randn(768, 512) * 768**-0.5}}, folder / name)
         del vit
     config = dreamsim_args["model_config"]["ensemble"]
     with torch_hub_dir_kept():
         model = PerceptualModel(**config, device="cpu", load_dir=str(folder), normalize_embeds=True)
     # DreamSim's ensemble LoRA settings (its training config); the adapter's keys follow the model.
-    lora = get_peft_model(model, LoraConfig(r=16, lora_alpha=0.5, lora_dropout=0.3, bias="none",
-                                            target_modules=["qkv"]))
+    lora = get_peft_model(
+        model, LoraConfig(r=16, lora_alpha=0.5, lora_dropout=0.3, bias="none", target_modules=["qkv"])
+    )
     torch.manual_seed(10)
     for name, param in lora.named_parameters():
         if "lora_B" in name:
@@ -294,8 +313,10 @@ def _build_cotracker(roots: Roots) -> None:
 
     repo = roots.torch_hub / COTRACKER_HUB
     if not (repo / "hubconf.py").is_file():
-        raise FixtureError(f"camera_motion's CoTracker fixture is built from the co-tracker code, which is "
-                           f"not at {repo}: {COTRACKER.clone_help(repo)}")
+        raise FixtureError(
+            f"camera_motion's CoTracker fixture is built from the co-tracker code, which is "
+            f"not at {repo}: {COTRACKER.clone_help(repo)}"
+        )
     torch.manual_seed(11)
     predictor = torch.hub.load(str(repo), "cotracker2", source="local", pretrained=False)
     _save_torch(predictor.model.state_dict(), roots.torch_hub / "checkpoints/cotracker2.pth")
@@ -316,8 +337,10 @@ def _build_viclip(roots: Roots) -> None:
     (bpe,) = [f for f in required_files(["temporal_style"]) if f.relpath == VICLIP_BPE]
     source = (package_dir("clip") or Path("-")) / "bpe_simple_vocab_16e6.txt.gz"
     if not source.is_file() or sha256_file(source) != bpe.sha256:
-        raise FixtureError(f"ViCLIP's vocabulary is copied from the openai-clip package, whose {source} is missing "
-                           f"or not the release (sha256 {bpe.sha256}): {bpe.how_to_get(roots)}")
+        raise FixtureError(
+            f"ViCLIP's vocabulary is copied from the openai-clip package, whose {source} is missing "
+            f"or not the release (sha256 {bpe.sha256}): {bpe.how_to_get(roots)}"
+        )
     _write(bpe.path(roots), source.read_bytes())
     with viclip_tokenizer(roots.vbench):
         from vbench.third_party.ViCLIP.viclip import ViCLIP
@@ -325,9 +348,11 @@ def _build_viclip(roots: Roots) -> None:
         torch.manual_seed(14)
         model = ViCLIP(pretrain=None)
     # ViCLIP leaves these torch.empty (its checkpoint fills them): initialized as CLIP initializes them
-    for param, std in ((model.text_encoder.positional_embedding, 0.01),
-                       (model.text_encoder.text_projection, model.text_width ** -0.5),
-                       (model.vision_encoder.proj, model.vision_width ** -0.5)):
+    for param, std in (
+        (model.text_encoder.positional_embedding, 0.01),
+        (model.text_encoder.text_projection, model.text_width**-0.5),
+        (model.vision_encoder.proj, model.vision_width**-0.5),
+    ):
         param.data.normal_(0.0, std)
     state = _half(model.state_dict())
     del model
@@ -335,8 +360,13 @@ def _build_viclip(roots: Roots) -> None:
 
 
 # UMT's architecture as VBench's human_action creates it (its other arguments only set dropout and init).
-UMT_ARCH = {"num_classes": 400, "all_frames": 16, "tubelet_size": 1, "use_learnable_pos_emb": False,
-            "use_mean_pooling": True}
+UMT_ARCH = {
+    "num_classes": 400,
+    "all_frames": 16,
+    "tubelet_size": 1,
+    "use_learnable_pos_emb": False,
+    "use_mean_pooling": True,
+}
 
 
 def umt_model(**overrides):
@@ -370,8 +400,19 @@ def _bert_vocab() -> list[str]:
     from vbench.third_party.tag2Text.tag_class import tra_array
 
     chars = list(string.ascii_lowercase + string.digits + string.punctuation)
-    tokens = ["[PAD]", *(f"[unused{i}]" for i in range(99)), "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-              *chars, *("##" + c for c in chars), "a", "picture", "of"]
+    tokens = [
+        "[PAD]",
+        *(f"[unused{i}]" for i in range(99)),
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *chars,
+        *("##" + c for c in chars),
+        "a",
+        "picture",
+        "of",
+    ]
     tokens = list(dict.fromkeys([*tokens, *(w for tag in tra_array for w in str(tag).lower().split())]))
     return tokens + [f"[unused{i}]" for i in range(99, 99 + BERT_VOCAB - len(tokens))]
 
@@ -396,18 +437,23 @@ def _build_bert(hf_home: Path) -> None:
     config = BertConfig(vocab_size=BERT_VOCAB, num_hidden_layers=BERT_DEPTH, architectures=["BertModel"])
     torch.manual_seed(12)
     state = {k: v.contiguous() for k, v in BertModel(config).state_dict().items()}
-    files = {"vocab.txt": ("\n".join(_bert_vocab()) + "\n").encode(),
-             "tokenizer_config.json": json.dumps({"do_lower_case": True, "model_max_length": 512,
-                                                  "tokenizer_class": "BertTokenizer"}, indent=1).encode(),
-             "config.json": config.to_json_string(use_diff=False).encode(),
-             "model.safetensors": save(state, metadata={"format": "pt"})}
+    files = {
+        "vocab.txt": ("\n".join(_bert_vocab()) + "\n").encode(),
+        "tokenizer_config.json": json.dumps(
+            {"do_lower_case": True, "model_max_length": 512, "tokenizer_class": "BertTokenizer"}, indent=1
+        ).encode(),
+        "config.json": config.to_json_string(use_diff=False).encode(),
+        "model.safetensors": save(state, metadata={"format": "pt"}),
+    }
     revision = hashlib.sha1(b"".join(hashlib.sha256(data).digest() for data in files.values())).hexdigest()
     repo = hf_home / HF_HUB / f"models--{BERT}"
     for name, data in files.items():
         _write(repo / "snapshots" / revision / name, data)
     _write(repo / "refs" / "main", revision.encode())
-    manifest = {**fixture_manifest(hf_home), BERT: {"version": FIXTURE_VERSION, "revision": revision,
-                                                    "files": sorted(files)}}
+    manifest = {
+        **fixture_manifest(hf_home),
+        BERT: {"version": FIXTURE_VERSION, "revision": revision, "files": sorted(files)},
+    }
     write_json_atomic(hf_home / FIXTURE_MANIFEST, manifest)
     os.chmod(hf_home / FIXTURE_MANIFEST, 0o644)
 
@@ -492,8 +538,10 @@ def _grit_language(model) -> None:
 def _half_shared(state: dict) -> dict:
     """``_half``, keeping tensors that share storage (tied and shared modules) shared in the file."""
     halves: dict = {}
-    return {k: halves.setdefault((v.data_ptr(), v.shape, v.stride()), v.half()) if v.is_floating_point() else v
-            for k, v in state.items()}
+    return {
+        k: halves.setdefault((v.data_ptr(), v.shape, v.stride()), v.half()) if v.is_floating_point() else v
+        for k, v in state.items()
+    }
 
 
 def _build_grit(roots: Roots) -> None:
@@ -503,8 +551,10 @@ def _build_grit(roots: Roots) -> None:
     import torch
 
     if package_dir("detectron2") is None:
-        raise FixtureError("the GRiT fixture is built by VBench's GRiT code, which needs detectron2; see "
-                           "`python -m eval.scoring.weights check --dimensions object_class`")
+        raise FixtureError(
+            "the GRiT fixture is built by VBench's GRiT code, which needs detectron2; see "
+            "`python -m eval.scoring.weights check --dimensions object_class`"
+        )
     hf_home = fixture_hf_home(roots.vbench)
     if not _bert_current(hf_home):
         _build_bert(hf_home)
@@ -527,18 +577,31 @@ PRODUCTS: tuple[Product, ...] = (
     Product("cotracker", ("camera_motion",), _build_cotracker, provided=(f"{COTRACKER_HUB}/hubconf.py",)),
     Product("viclip", ("temporal_style", "overall_consistency"), _build_viclip),
     Product("umt", ("human_action",), _build_umt),
-    Product("tag2text", ("scene",), _build_tag2text,
-            complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))),
-    Product("grit", ("object_class", "multiple_objects", "color", "spatial_relationship"), _build_grit,
-            complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))),
+    Product(
+        "tag2text", ("scene",), _build_tag2text, complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))
+    ),
+    Product(
+        "grit",
+        ("object_class", "multiple_objects", "color", "spatial_relationship"),
+        _build_grit,
+        complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench)),
+    ),
 )
 NO_WEIGHTS = ("temporal_flickering",)
 # Scored with fixtures only when scoring.dimensions names them (not in the fixtures' default list): their
 # fixed ViT-L models take ~25 s (ViCLIP, 8 frames) to ~75 s (UMT, 16 frames) a video on 2 CPU cores;
 # scene's Tag2Text (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video; the GRiT dimensions
 # (ViT-B detector, 256 proposals through 3 cascade stages twice, two caption decoders) 5-10 s a frame, 16 frames.
-NOT_BY_DEFAULT = ("temporal_style", "overall_consistency", "human_action", "scene",
-                  "object_class", "multiple_objects", "color", "spatial_relationship")
+NOT_BY_DEFAULT = (
+    "temporal_style",
+    "overall_consistency",
+    "human_action",
+    "scene",
+    "object_class",
+    "multiple_objects",
+    "color",
+    "spatial_relationship",
+)
 SUPPORTED = tuple(d for p in PRODUCTS for d in p.dimensions) + NO_WEIGHTS
 
 
@@ -547,16 +610,22 @@ def products_for(dimensions) -> list[Product]:
     dimensions = set(dimensions)
     unsupported = sorted(dimensions - set(SUPPORTED))
     if unsupported:
-        raise FixtureError(f"no random-weight fixtures for {unsupported} (their models are large and fixed); "
-                           f"use real weights (`python -m eval.scoring.weights fetch --dimensions "
-                           f"{','.join(unsupported)}`), or fixtures only for: {', '.join(SUPPORTED)}")
+        raise FixtureError(
+            f"no random-weight fixtures for {unsupported} (their models are large and fixed); "
+            f"use real weights (`python -m eval.scoring.weights fetch --dimensions "
+            f"{','.join(unsupported)}`), or fixtures only for: {', '.join(SUPPORTED)}"
+        )
     return [p for p in PRODUCTS if dimensions & set(p.dimensions)]
 
 
 def missing_code(dimensions, roots: Roots) -> list[WeightFile]:
     """The user's code (``provided`` files) that the fixtures of ``dimensions`` are built from, where missing."""
-    return [f for p in products_for([d for d in dimensions if d in SUPPORTED]) for f in required_files(p.dimensions)
-            if f.relpath in p.provided and not f.path(roots).is_file()]
+    return [
+        f
+        for p in products_for([d for d in dimensions if d in SUPPORTED])
+        for f in required_files(p.dimensions)
+        if f.relpath in p.provided and not f.path(roots).is_file()
+    ]
 
 
 @contextmanager
@@ -578,10 +647,16 @@ def _record(product: Product, files: list[WeightFile], roots: Roots) -> None:
             if f.root == root:
                 path = f.path(roots)
                 if not path.is_file():
-                    raise FixtureError(f"fixture {product.name} did not write {path}; its builder and "
-                                       "eval.scoring.weights.FILES disagree: fix the builder")
-                manifest[f.relpath] = {"product": product.name, "version": FIXTURE_VERSION,
-                                       "size": path.stat().st_size, "sha256": sha256_file(path)}
+                    raise FixtureError(
+                        f"fixture {product.name} did not write {path}; its builder and "
+                        "eval.scoring.weights.FILES disagree: fix the builder"
+                    )
+                manifest[f.relpath] = {
+                    "product": product.name,
+                    "version": FIXTURE_VERSION,
+                    "size": path.stat().st_size,
+                    "sha256": sha256_file(path),
+                }
         write_json_atomic(roots.of(root) / FIXTURE_MANIFEST, manifest)
         os.chmod(roots.of(root) / FIXTURE_MANIFEST, 0o644)
 

@@ -4,6 +4,7 @@ A score counts for a video only while its ``scorer`` id matches: that id hashes 
 the dimension's weight files (their sha256, or the fixture tag) and the preprocessing mode, so new
 weights or a new VBench rescore everything, and a regenerated video (new sha256) is rescored.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,5 +60,8 @@ def read_scores(run_dir: Path, dimension: str | None = None) -> list[ScoreRecord
 
 def current_scores(run_dir: Path, dimension: str, scorer: str) -> dict[str, ScoreRecord]:
     """The latest record per video sha256 for ``dimension`` under ``scorer`` (ok beats failed)."""
-    return latest_by((r for r in read_scores(run_dir, dimension) if r.scorer == scorer),
-                     key=lambda r: r.video_sha256, ok=lambda r: r.status == "ok")
+    return latest_by(
+        (r for r in read_scores(run_dir, dimension) if r.scorer == scorer),
+        key=lambda r: r.video_sha256,
+        ok=lambda r: r.status == "ok",
+    )

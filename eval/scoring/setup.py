@@ -6,6 +6,7 @@ default), that they are all there (preflight), and the scorer id of each dimensi
 temporal_flickering also gets the id of the ``static_filter`` pseudo-dimension, whose stored flags
 choose its T2V videos (``eval.scoring.static_filter``); the filter's RAFT file is checked and built
 only when ``static_filter`` itself is among the dimensions (the score stage adds it for T2V)."""
+
 from __future__ import annotations
 
 import functools
@@ -69,7 +70,7 @@ def dimension_code(dimension: str, torch_home: str | None = None) -> str:
     return code
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sha256(path: Path, size: int, mtime_ns: int) -> str:
     return sha256_file(path)
 
@@ -89,8 +90,9 @@ def file_digest(file, roots) -> str:
     return _sha256(path, stat.st_size, stat.st_mtime_ns)
 
 
-def prepare_scoring(scoring, dimensions: list[str], fps: float | None = None, *,
-                    check: bool = True) -> tuple[dict, dict]:
+def prepare_scoring(
+    scoring, dimensions: list[str], fps: float | None = None, *, check: bool = True
+) -> tuple[dict, dict]:
     """Returns (the workers' config, {dimension: scorer id}); ``fps`` is the container fps every video must have
     (``Generator.expected_video``; None: not checked). Raises naming every missing file or module."""
     from eval.scoring.fixtures import fixture_hf_home
@@ -130,10 +132,15 @@ def prepare_scoring(scoring, dimensions: list[str], fps: float | None = None, *,
         "scorers": scorers,
         "code": codes,
         "retry_failed": bool(scoring.get("retry_failed")),
-        "provenance": {"scoring": {"vbench": sorted({codes[d] for d in dimensions}),
-                                   "code": {d: codes[d] for d in dimensions},
-                                   "preprocessing": PREPROCESSING, "fixtures": bool(scoring.get("fixtures")),
-                                   "weights": weights}},
+        "provenance": {
+            "scoring": {
+                "vbench": sorted({codes[d] for d in dimensions}),
+                "code": {d: codes[d] for d in dimensions},
+                "preprocessing": PREPROCESSING,
+                "fixtures": bool(scoring.get("fixtures")),
+                "weights": weights,
+            }
+        },
     }
     return config, scorers
 

@@ -20,12 +20,13 @@ so an item's choice is settled once its flags up to there are known. The score s
 first launch (beside the other dimensions) and scores temporal_flickering in a second; videos under
 128 px are refused, since RAFT gives NaN there and VBench's check reads NaN as static.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from eval.scoring.records import current_scores
 
@@ -110,12 +111,16 @@ def read_flags(run_dir: Path, units: Iterable, done: Mapping, scorer: str) -> di
 def selection_notes(items: Mapping, chosen: Selection) -> list[str]:
     """What the score stage prints about a choice: VBench's warning for each prompt with fewer than
     ``KEEP`` static videos, and how many prompts still wait for flags (missing videos or failed flags)."""
-    lines = [f"warning: prompt {items[item].prompt!r} has {n} static video(s) of {items[item].samples}, fewer than "
-             f"the {KEEP} VBench's static filter keeps; its {FILTERED} is scored on {n or 'none'}, as VBench does"
-             for item, n in chosen.short.items()]
+    lines = [
+        f"warning: prompt {items[item].prompt!r} has {n} static video(s) of {items[item].samples}, fewer than "
+        f"the {KEEP} VBench's static filter keeps; its {FILTERED} is scored on {n or 'none'}, as VBench does"
+        for item, n in chosen.short.items()
+    ]
     if chosen.pending:
-        lines.append(f"score: {len(chosen.pending)} prompt(s) wait for static filter flags (videos not made yet, or "
-                     f"flags that failed: see scores/{STATIC_FILTER}/); their {FILTERED} follows once those are in")
+        lines.append(
+            f"score: {len(chosen.pending)} prompt(s) wait for static filter flags (videos not made yet, or "
+            f"flags that failed: see scores/{STATIC_FILTER}/); their {FILTERED} follows once those are in"
+        )
     return lines
 
 

@@ -30,6 +30,7 @@ that view in a scratch folder of symlinks and run the call inside it:
   ``StaticFilter(args, device).infer(path)`` with the CLI's default ``args``; its ``get_frames`` sends
   frames to the module's ``DEVICE = 'cuda'``, which is set to the scoring device for the call.
 """
+
 from __future__ import annotations
 
 import json
@@ -108,8 +109,11 @@ def _vbench_cache_dir():
     import vbench2_beta_i2v.utils  # noqa: F401
 
     path = _cache_dir_path()
-    modules = [m for name, m in list(sys.modules.items())
-               if name.split(".")[0] in ("vbench", "vbench2_beta_i2v") and hasattr(m, "CACHE_DIR")]
+    modules = [
+        m
+        for name, m in list(sys.modules.items())
+        if name.split(".")[0] in ("vbench", "vbench2_beta_i2v") and hasattr(m, "CACHE_DIR")
+    ]
     saved = [(m, m.CACHE_DIR) for m in modules]
     for m in modules:
         m.CACHE_DIR = path
@@ -164,8 +168,9 @@ def build_view(workdir: Path, dimension: str, videos: list[VideoInput], ratio: s
     return info
 
 
-def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
-            ratio: str = "16-9") -> list[VideoScore]:
+def compute(
+    dimension: str, videos: list[VideoInput], *, device, workdir: Path, ratio: str = "16-9"
+) -> list[VideoScore]:
     """VBench's per-video results for ``videos`` (in order); raises if VBench fails or returns NaN."""
     import importlib
 
@@ -174,9 +179,11 @@ def compute(dimension: str, videos: list[VideoInput], *, device, workdir: Path,
     dim = adapter(dimension)
     for video in videos:
         if dim.needs_auxiliary and dimension not in (video.auxiliary_info or {}):
-            raise VBenchCallError(f"{video.path}: its prompt {video.prompt!r} has no auxiliary_info[{dimension!r}], "
-                                  f"which VBench's {dimension} reads; score {dimension} only on prompts of "
-                                  "VBench_full_info.json that list it (suite vbench_t2v)")
+            raise VBenchCallError(
+                f"{video.path}: its prompt {video.prompt!r} has no auxiliary_info[{dimension!r}], "
+                f"which VBench's {dimension} reads; score {dimension} only on prompts of "
+                "VBench_full_info.json that list it (suite vbench_t2v)"
+            )
     workdir = Path(workdir).resolve()  # VBench is called from inside it: every path must be absolute
     info = build_view(workdir, dimension, videos, ratio)
     with _viclip_for(dimension):  # ViCLIP's tokenizer module first, with CACHE_DIR set
@@ -214,8 +221,9 @@ def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
     import vbench.cli.static_filter as module
 
     (raft,) = required_files([STATIC_FILTER])
-    args = argparse.Namespace(model=str(raft.path(Roots.from_env())), small=False, mixed_precision=False,
-                              alternate_corr=False)
+    args = argparse.Namespace(
+        model=str(raft.path(Roots.from_env())), small=False, mixed_precision=False, alternate_corr=False
+    )
     with _patched(module, "DEVICE", device):
         model = module.StaticFilter(args, device)
         return [VideoScore(1.0 if model.infer(video.path) else 0.0) for video in videos]

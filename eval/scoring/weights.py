@@ -15,6 +15,7 @@ at their root: ``verify`` does not hash them, and ``is_fixture`` tells them apar
 
 CLI: ``python -m eval.scoring.weights {list,check,fetch} [--dimensions a,b,c]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from eval.atomic import sha256_file
-from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH, package_dir
 from eval.errors import HarnessError
+from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH, package_dir
 
 ROOTS = ("vbench", "torch_hub")
 SOURCES = ("file", "zip", "git")
@@ -65,8 +66,9 @@ DETECTRON2_COMMIT = "02b5c4e295e990042a714712c21dc79b731e8833"
 TAG2TEXT_URL = "https://huggingface.co/spaces/xinyu1205/recognize-anything/resolve/main/tag2text_swin_14m.pth"
 BPE_URL = "https://raw.githubusercontent.com/openai/CLIP/main/clip/bpe_simple_vocab_16e6.txt.gz"
 # dreamsim 0.2.1's dreamsim.config.dreamsim_weights["ensemble"]; members unzip into ./models.
-DREAMSIM_URL = ("https://github.com/ssundaram21/dreamsim/releases/download/v0.2.0-checkpoints/"
-                "dreamsim_ensemble_checkpoint.zip")
+DREAMSIM_URL = (
+    "https://github.com/ssundaram21/dreamsim/releases/download/v0.2.0-checkpoints/dreamsim_ensemble_checkpoint.zip"
+)
 COTRACKER_URL = "https://huggingface.co/facebook/cotracker/resolve/main/cotracker2.pth"
 # Imported by VBench's GRiT code besides detectron2 (VBench's requirements.txt; pyproject's `grit` extra).
 GRIT_IMPORTS = ("lvis", "boto3")
@@ -88,7 +90,8 @@ class Roots:
         """``$VBENCH_CACHE_DIR`` (or ``~/.cache/vbench``) and ``$TORCH_HOME/hub`` (or torch's default)."""
         vbench = os.environ.get("VBENCH_CACHE_DIR") or os.path.join("~", ".cache", "vbench")
         torch_home = os.environ.get("TORCH_HOME") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "torch")
+            os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "torch"
+        )
         return cls(Path(vbench).expanduser(), Path(torch_home).expanduser() / "hub")
 
     def of(self, root: str) -> Path:
@@ -153,40 +156,96 @@ FILES: tuple[WeightFile, ...] = (
     WeightFile(_DINO, "dino_model/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
     WeightFile(_DINO, "dino_model/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
     WeightFile(_DINO, "checkpoints/dino_vitbase16_pretrain.pth", "torch_hub", DINO_URL),
-    WeightFile(_CLIP_B32, "clip_model/ViT-B-32.pt", "vbench",
-               CLIP_URL.format(sha256=CLIP_B32_SHA256, name="ViT-B-32.pt"), sha256=CLIP_B32_SHA256),
-    WeightFile(("aesthetic_quality",), "clip_model/ViT-L-14.pt", "vbench",
-               CLIP_URL.format(sha256=CLIP_L14_SHA256, name="ViT-L-14.pt"), sha256=CLIP_L14_SHA256),
+    WeightFile(
+        _CLIP_B32,
+        "clip_model/ViT-B-32.pt",
+        "vbench",
+        CLIP_URL.format(sha256=CLIP_B32_SHA256, name="ViT-B-32.pt"),
+        sha256=CLIP_B32_SHA256,
+    ),
+    WeightFile(
+        ("aesthetic_quality",),
+        "clip_model/ViT-L-14.pt",
+        "vbench",
+        CLIP_URL.format(sha256=CLIP_L14_SHA256, name="ViT-L-14.pt"),
+        sha256=CLIP_L14_SHA256,
+    ),
     WeightFile(("aesthetic_quality",), "aesthetic_model/emb_reader/sa_0_4_vit_l_14_linear.pth", "vbench", LAION_URL),
-    WeightFile(("imaging_quality",), "pyiqa_model/musiq_spaq_ckpt-358bb6af.pth", "vbench", MUSIQ_URL,
-               sha256="358bb6af"),
+    WeightFile(
+        ("imaging_quality",), "pyiqa_model/musiq_spaq_ckpt-358bb6af.pth", "vbench", MUSIQ_URL, sha256="358bb6af"
+    ),
     WeightFile(("motion_smoothness",), "amt_model/amt-s.pth", "vbench", AMT_URL),
-    WeightFile(("dynamic_degree", "static_filter"), "raft_model/models/raft-things.pth", "vbench",
-               RAFT_URL, source="zip", member="models/raft-things.pth"),
-    WeightFile(("human_action",), "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth", "vbench",
-               VBENCH_MODELS + "l16_ptk710_ftk710_ftk400_f16_res224.pth"),
+    WeightFile(
+        ("dynamic_degree", "static_filter"),
+        "raft_model/models/raft-things.pth",
+        "vbench",
+        RAFT_URL,
+        source="zip",
+        member="models/raft-things.pth",
+    ),
+    WeightFile(
+        ("human_action",),
+        "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth",
+        "vbench",
+        VBENCH_MODELS + "l16_ptk710_ftk710_ftk400_f16_res224.pth",
+    ),
     WeightFile(_GRIT, "grit_model/grit_b_densecap_objectdet.pth", "vbench", GRIT_URL),
     WeightFile(("scene",), "caption_model/tag2text_swin_14m.pth", "vbench", TAG2TEXT_URL),
-    WeightFile(_VICLIP, "ViCLIP/ViClip-InternVid-10M-FLT.pth", "vbench", VBENCH_MODELS + "ViClip-InternVid-10M-FLT.pth"),
-    WeightFile(_VICLIP, "ViCLIP/bpe_simple_vocab_16e6.txt.gz", "vbench", BPE_URL, size=1356917,
-               sha256="924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"),
+    WeightFile(
+        _VICLIP, "ViCLIP/ViClip-InternVid-10M-FLT.pth", "vbench", VBENCH_MODELS + "ViClip-InternVid-10M-FLT.pth"
+    ),
+    WeightFile(
+        _VICLIP,
+        "ViCLIP/bpe_simple_vocab_16e6.txt.gz",
+        "vbench",
+        BPE_URL,
+        size=1356917,
+        sha256="924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a",
+    ),
     # DreamSim's ./models: the ensemble zip, plus DINO through torch.hub with ./models as hub dir.
-    *(WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/{member}", "vbench", DREAMSIM_URL, source="zip", member=member)
-      for member in ("dino_vitb16_pretrain.pth", "clip_vitb16_pretrain.pth.tar", "open_clip_vitb16_pretrain.pth.tar",
-                     "ensemble_lora/adapter_config.json", "ensemble_lora/adapter_model.safetensors")),
+    *(
+        WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/{member}", "vbench", DREAMSIM_URL, source="zip", member=member)
+        for member in (
+            "dino_vitb16_pretrain.pth",
+            "clip_vitb16_pretrain.pth.tar",
+            "open_clip_vitb16_pretrain.pth.tar",
+            "ensemble_lora/adapter_config.json",
+            "ensemble_lora/adapter_model.safetensors",
+        )
+    ),
     WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
     WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/checkpoints/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
     # torch.hub.load("facebookresearch/co-tracker", "cotracker2"): the repo's hubconf (pinned, see
     # eval.scoring.code), then its weights.
-    WeightFile(("camera_motion",), f"{COTRACKER_HUB}/hubconf.py", "torch_hub", COTRACKER_REPO, source="git",
-               commit=COTRACKER.commit),
+    WeightFile(
+        ("camera_motion",),
+        f"{COTRACKER_HUB}/hubconf.py",
+        "torch_hub",
+        COTRACKER_REPO,
+        source="git",
+        commit=COTRACKER.commit,
+    ),
     WeightFile(("camera_motion",), "checkpoints/cotracker2.pth", "torch_hub", COTRACKER_URL),
 )
 
-T2V_DIMENSIONS = ("subject_consistency", "background_consistency", "temporal_flickering", "motion_smoothness",
-                  "dynamic_degree", "aesthetic_quality", "imaging_quality", "object_class", "multiple_objects",
-                  "human_action", "color", "spatial_relationship", "scene", "appearance_style", "temporal_style",
-                  "overall_consistency")
+T2V_DIMENSIONS = (
+    "subject_consistency",
+    "background_consistency",
+    "temporal_flickering",
+    "motion_smoothness",
+    "dynamic_degree",
+    "aesthetic_quality",
+    "imaging_quality",
+    "object_class",
+    "multiple_objects",
+    "human_action",
+    "color",
+    "spatial_relationship",
+    "scene",
+    "appearance_style",
+    "temporal_style",
+    "overall_consistency",
+)
 I2V_DIMENSIONS = ("i2v_subject", "i2v_background", "camera_motion")
 # Not a VBench dimension: its T2V static filter ahead of temporal_flickering (eval.scoring.static_filter).
 FILTERS = ("static_filter",)
@@ -237,16 +296,23 @@ def verify(files, roots: Roots | None = None, *, hashes: bool = True) -> list[Pr
         elif is_fixture(f, roots):
             continue
         elif f.size is not None and path.stat().st_size != f.size:
-            problems.append(Problem(f.dimensions, f"{path} has {path.stat().st_size} bytes, expected {f.size}",
-                                    f"replace it: {f.how_to_get(roots)}"))
+            problems.append(
+                Problem(
+                    f.dimensions,
+                    f"{path} has {path.stat().st_size} bytes, expected {f.size}",
+                    f"replace it: {f.how_to_get(roots)}",
+                )
+            )
         elif hashes and f.sha256 and not _digest_matches(path, f.sha256):
-            problems.append(Problem(f.dimensions, f"{path} does not match sha256 {f.sha256}",
-                                    f"replace it: {f.how_to_get(roots)}"))
+            problems.append(
+                Problem(f.dimensions, f"{path} does not match sha256 {f.sha256}", f"replace it: {f.how_to_get(roots)}")
+            )
     return problems
 
 
-def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True,
-                  roots: Roots | None = None) -> list[Problem]:
+def code_problems(
+    dimensions, hf_home: Path | None = None, *, bert: bool = True, roots: Roots | None = None
+) -> list[Problem]:
     """What else ``dimensions`` need besides weight files: camera_motion's CoTracker visualizer
     (only in VBench's source tree, not the wheel) and co-tracker's hub code at the pinned commit (under
     ``roots``' torch hub), detectron2 for the GRiT dimensions, and (with ``bert``) bert-base-uncased in the
@@ -258,43 +324,64 @@ def code_problems(dimensions, hf_home: Path | None = None, *, bert: bool = True,
         problems += _camera_motion_code((roots or Roots.from_env()).torch_hub)
     grit = sorted(dimensions & set(_GRIT))
     if grit and find_spec("detectron2") is None:
-        problems.append(Problem(
-            tuple(grit), "detectron2 (GRiT's detector) is not installed",
-            "pip install --no-build-isolation "
-            f"'git+https://github.com/facebookresearch/detectron2.git@{DETECTRON2_COMMIT}' and pip install "
-            "-e '.[grit]' (scripts/setup.sh does both where github is reachable; the build needs a C++ compiler, "
-            "and nvcc for the CUDA ops)"))
+        problems.append(
+            Problem(
+                tuple(grit),
+                "detectron2 (GRiT's detector) is not installed",
+                "pip install --no-build-isolation "
+                f"'git+https://github.com/facebookresearch/detectron2.git@{DETECTRON2_COMMIT}' and pip install "
+                "-e '.[grit]' (scripts/setup.sh does both where github is reachable; the build needs a C++ compiler, "
+                "and nvcc for the CUDA ops)",
+            )
+        )
     missing = [name for name in GRIT_IMPORTS if find_spec(name) is None] if grit else []
     if missing:
-        problems.append(Problem(tuple(grit), f"VBench's GRiT code imports {', '.join(missing)}, not installed",
-                                "pip install -e '.[grit]'"))
+        problems.append(
+            Problem(
+                tuple(grit),
+                f"VBench's GRiT code imports {', '.join(missing)}, not installed",
+                "pip install -e '.[grit]'",
+            )
+        )
     bert_dims = sorted(dimensions & {"scene", *_GRIT}) if bert else []
     if bert_dims and not _hf_cached("bert-base-uncased", "vocab.txt", hf_home):
-        problems.append(Problem(
-            tuple(bert_dims), "bert-base-uncased (tokenizer; scene also loads its weights) is not in the Hugging "
-            f"Face cache{f' at {Path(hf_home) / HF_HUB}' if hf_home else ''}",
-            "huggingface-cli download bert-base-uncased, with the same HF_HOME as the scoring jobs"))
+        problems.append(
+            Problem(
+                tuple(bert_dims),
+                "bert-base-uncased (tokenizer; scene also loads its weights) is not in the Hugging "
+                f"Face cache{f' at {Path(hf_home) / HF_HUB}' if hf_home else ''}",
+                "huggingface-cli download bert-base-uncased, with the same HF_HOME as the scoring jobs",
+            )
+        )
     return problems
 
 
 def _camera_motion_code(torch_hub: Path) -> list[Problem]:
     """VBench's source tree on the path, and torch.hub's co-tracker folder present at the pinned commit."""
     problems = []
-    where = (f"set scoring.vbench_source or ${VBENCH.env} to a checkout, or run scripts/setup.sh where there "
-             "is internet")
+    where = f"set scoring.vbench_source or ${VBENCH.env} to a checkout, or run scripts/setup.sh where there is internet"
     package = package_dir("vbench2_beta_i2v")
     if package is None or not (package / "third_party" / "cotracker" / "utils" / "visualizer.py").is_file():
-        problems.append(Problem(
-            ("camera_motion",), f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is "
-            f"{package}): it is only in VBench's source tree, not the wheel", f"{VBENCH.clone_help()}; {where}"))
+        problems.append(
+            Problem(
+                ("camera_motion",),
+                f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is "
+                f"{package}): it is only in VBench's source tree, not the wheel",
+                f"{VBENCH.clone_help()}; {where}",
+            )
+        )
     hub = torch_hub / COTRACKER_HUB
     if (hub / "hubconf.py").is_file():
         found = COTRACKER.identify(hub)
         if found != f"{COTRACKER.name}@{COTRACKER.short}":
-            problems.append(Problem(
-                ("camera_motion",), f"{hub} holds {found}, not the pinned co-tracker {COTRACKER.short} (VBench loads "
-                "it unpinned; co-tracker's main has moved to CoTracker3)",
-                f"git -C {hub} checkout {COTRACKER.short}, or replace it: {COTRACKER.clone_help(hub)}"))
+            problems.append(
+                Problem(
+                    ("camera_motion",),
+                    f"{hub} holds {found}, not the pinned co-tracker {COTRACKER.short} (VBench loads "
+                    "it unpinned; co-tracker's main has moved to CoTracker3)",
+                    f"git -C {hub} checkout {COTRACKER.short}, or replace it: {COTRACKER.clone_help(hub)}",
+                )
+            )
     return problems
 
 
@@ -330,22 +417,25 @@ def hf_hub_cache(hf_home: Path | None, offline: bool):
             setattr(owner, name, value)
 
 
-def preflight(dimensions, roots: Roots | None = None, *, files_too: bool = True,
-              hf_home: Path | None = None) -> list[WeightFile]:
+def preflight(
+    dimensions, roots: Roots | None = None, *, files_too: bool = True, hf_home: Path | None = None
+) -> list[WeightFile]:
     """Check that ``dimensions`` can be scored offline; raise one ``ScoringWeightsError`` naming
     every missing file (its URL and exact path) and every missing piece of code. Returns the files.
     ``files_too=False`` checks only the code (before random fixtures are built; they include a
     bert-base-uncased stand-in). ``hf_home``: the scoring jobs' ``HF_HOME``, where bert is looked for."""
     files = required_files(dimensions)
-    problems = ((verify(files, roots, hashes=False) if files_too else [])
-                + code_problems(dimensions, hf_home, bert=files_too, roots=roots))
+    problems = (verify(files, roots, hashes=False) if files_too else []) + code_problems(
+        dimensions, hf_home, bert=files_too, roots=roots
+    )
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ScoringWeightsError(
             f"VBench cannot score {', '.join(dimensions)} offline; {len(problems)} problem(s):\n{lines}\n"
             "Fetch what has a URL with `python -m eval.scoring.weights fetch --dimensions "
             f"{','.join(dimensions)}` on a machine with internet (same VBENCH_CACHE_DIR and TORCH_HOME), "
-            "or put each file at the path shown.")
+            "or put each file at the path shown."
+        )
     return files
 
 
@@ -357,8 +447,9 @@ def link_dreamsim_models(workdir: Path, roots: Roots | None = None) -> Path:
     if link.is_symlink() and link.resolve() == target.resolve():
         return link
     if link.exists() or link.is_symlink():
-        raise ScoringWeightsError(f"{link} exists and is not a link to {target}; remove it, or score from "
-                                  "another working directory")
+        raise ScoringWeightsError(
+            f"{link} exists and is not a link to {target}; remove it, or score from another working directory"
+        )
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(target, target_is_directory=True)
     return link
@@ -391,8 +482,10 @@ def _fetch_url(url: str, target: Path, sha256: str | None = None) -> None:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             shutil.copyfileobj(response, out, 1 << 20)
         if sha256 and not _digest_matches(Path(tmp), sha256):
-            raise ScoringWeightsError(f"{url} does not match sha256 {sha256}; the release changed or the "
-                                      f"download was corrupted: retry, or put the right file at {target}")
+            raise ScoringWeightsError(
+                f"{url} does not match sha256 {sha256}; the release changed or the "
+                f"download was corrupted: retry, or put the right file at {target}"
+            )
         _publish(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -428,8 +521,10 @@ def download(files, roots: Roots | None = None) -> list[Path]:
                 for f in group:
                     _fetch_url(url, f.path(roots), f.sha256)
         except (OSError, zipfile.BadZipFile, subprocess.CalledProcessError) as e:
-            raise ScoringWeightsError(f"could not fetch {url} ({e}); on a machine with internet: "
-                                      + "; ".join(f.how_to_get(roots) for f in group)) from e
+            raise ScoringWeightsError(
+                f"could not fetch {url} ({e}); on a machine with internet: "
+                + "; ".join(f.how_to_get(roots) for f in group)
+            ) from e
         for f in group:
             _forget_fixture(f, roots)
             written.append(f.path(roots))
@@ -482,13 +577,18 @@ def _status(f: WeightFile, roots: Roots) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.scoring.weights", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["list", "check", "fetch"],
-                        help="list: each file and its state; check: preflight (exit 1 with what is missing); "
-                             "fetch: download what is missing or a fixture")
-    parser.add_argument("--dimensions", default=",".join(DIMENSIONS),
-                        help="comma-separated VBench dimensions (default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.scoring.weights", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "command",
+        choices=["list", "check", "fetch"],
+        help="list: each file and its state; check: preflight (exit 1 with what is missing); "
+        "fetch: download what is missing or a fixture",
+    )
+    parser.add_argument(
+        "--dimensions", default=",".join(DIMENSIONS), help="comma-separated VBench dimensions (default: all)"
+    )
     args = parser.parse_args(argv)
     try:
         dimensions = [d for d in args.dimensions.split(",") if d]

@@ -5,6 +5,7 @@ when that suite is loaded (none of them imports torch, diffusers or vbench). Opt
 keyword arguments of the loader (from the Hydra ``suite`` config); ``None`` means unset.
 A new suite format is one loader module plus one line here.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -27,10 +28,12 @@ REGISTRY: dict[str, str] = {
 def suite_loader(name: str) -> Callable[..., Suite]:
     """The loader registered as ``name``."""
     if name not in REGISTRY:
-        raise SuiteError(f"unknown suite {name!r}; known suites: {', '.join(sorted(REGISTRY))}. "
-                         "For your own prompts use suite=custom with suite.path=FILE "
-                         "(.txt: one prompt per line; .jsonl or .csv: prompt, image, id, "
-                         "dimensions, samples)")
+        raise SuiteError(
+            f"unknown suite {name!r}; known suites: {', '.join(sorted(REGISTRY))}. "
+            "For your own prompts use suite=custom with suite.path=FILE "
+            "(.txt: one prompt per line; .jsonl or .csv: prompt, image, id, "
+            "dimensions, samples)"
+        )
     module, function = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module), function)
 

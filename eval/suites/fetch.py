@@ -5,6 +5,7 @@ GitHub) and ``DIR/crop/<ratio>/`` (``crop.zip`` from the VBench-I2V Google Drive
 gdown when installed; otherwise it prints what to download by hand and exits 1). Steps
 already done are skipped, and nothing appears half-written under its final name.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,13 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from eval.errors import SuiteError
-from eval.suites.vbench_i2v import (I2V_JSON_NAME, I2V_JSON_URL, crops_download_help,
-                                    default_data_dir, json_download_help)
+from eval.suites.vbench_i2v import (
+    I2V_JSON_NAME,
+    I2V_JSON_URL,
+    crops_download_help,
+    default_data_dir,
+    json_download_help,
+)
 
 # VBench 45e79ec, vbench2_beta_i2v/download_data.sh (the id changed in VBench 6446112, "[add] ratio 3-2")
 CROPS_ZIP_DRIVE_ID = "1Y_JnYnyJ3a6QhiranoX0MQVZFcTDPekZ"
@@ -56,8 +62,10 @@ def fetch_vbench_i2v(dest: Path) -> bool:
         print(f"crops present in {dest / 'crop'}")
         return True
     if find_spec("gdown") is None:
-        print(f"gdown is not installed, so the crops were not fetched: `pip install gdown` "
-              f"and rerun, or by hand: {crops_download_help(dest)}")
+        print(
+            f"gdown is not installed, so the crops were not fetched: `pip install gdown` "
+            f"and rerun, or by hand: {crops_download_help(dest)}"
+        )
         return False
     import gdown
 
@@ -76,14 +84,15 @@ def fetch_vbench_i2v(dest: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.suites.fetch", description=__doc__)
     parser.add_argument("suite", choices=["vbench_i2v"])
-    parser.add_argument("--dest", type=Path, default=default_data_dir(),
-                        help="folder to fill (default: %(default)s)")
+    parser.add_argument("--dest", type=Path, default=default_data_dir(), help="folder to fill (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         return 0 if fetch_vbench_i2v(args.dest) else 1
     except (OSError, zipfile.BadZipFile, SuiteError) as e:
-        print(f"fetch failed: {e}; by hand: {json_download_help(args.dest)}, and "
-              f"{crops_download_help(args.dest)}", file=sys.stderr)
+        print(
+            f"fetch failed: {e}; by hand: {json_download_help(args.dest)}, and {crops_download_help(args.dest)}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -4,6 +4,7 @@ Checks ids (unique), prompts (non-empty, usable as VBench video file names: no `
 characters, not too long; unique since VBench names videos by prompt), ``samples`` (at least 1),
 and images (present, readable, a decodable image); records each image's sha256 in ``image_sha256``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,12 +34,16 @@ def image_digest(path: Path) -> tuple[str | None, tuple[str, str] | None]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return None, (f"image not found: {path}",
-                      "add the file, or correct the image path (relative paths resolve "
-                      "against the suite file's folder, or against suite.image_root when set)")
+        return None, (
+            f"image not found: {path}",
+            "add the file, or correct the image path (relative paths resolve "
+            "against the suite file's folder, or against suite.image_root when set)",
+        )
     except OSError as e:
-        return None, (f"image unreadable: {path} ({e.strerror})",
-                      "make the file readable by this user, or point the suite elsewhere")
+        return None, (
+            f"image unreadable: {path} ({e.strerror})",
+            "make the file readable by this user, or point the suite elsewhere",
+        )
     # VBench's AMT code (and pyiqa) set PIL's LOAD_TRUNCATED_IMAGES globally on import, which would
     # let a cut file pass: check with it off, whatever was imported before.
     truncated_ok, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
@@ -49,8 +54,10 @@ def image_digest(path: Path) -> tuple[str | None, tuple[str, str] | None]:
             image.draft(image.mode, (1, 1))  # JPEG: decode at 1/8 scale, still reading every byte
             image.load()
     except Exception as e:  # PIL signals corrupt data with many exception types
-        return None, (f"image corrupt: {path} ({type(e).__name__}: {e})",
-                      "replace it with a valid image (download or export it again)")
+        return None, (
+            f"image corrupt: {path} ({type(e).__name__}: {e})",
+            "replace it with a valid image (download or export it again)",
+        )
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     return hashlib.sha256(data).hexdigest(), None
@@ -81,17 +88,25 @@ def check_suite(suite: Suite, long_prompts: str = "error") -> Suite:
         found = []
         duplicate_id = item.id in first_id_at
         if duplicate_id:
-            found.append((f"duplicate id {item.id!r} (first at {first_id_at[item.id]})",
-                          "give each item its own id, or delete the repeated line"))
+            found.append(
+                (
+                    f"duplicate id {item.id!r} (first at {first_id_at[item.id]})",
+                    "give each item its own id, or delete the repeated line",
+                )
+            )
         first_id_at.setdefault(item.id, where)
         if not item.prompt.strip():
             found.append(("empty prompt", "write a prompt on that line, or delete the line"))
         else:
             found.append(prompt_name_problem(item.prompt, long_prompts))
             if item.prompt in first_prompt_at and not duplicate_id:
-                found.append((f"duplicate prompt (first at {first_prompt_at[item.prompt]})",
-                              "VBench names videos '{prompt}-{i}.mp4', so both items would "
-                              "write the same files: merge the two lines, or reword one prompt"))
+                found.append(
+                    (
+                        f"duplicate prompt (first at {first_prompt_at[item.prompt]})",
+                        "VBench names videos '{prompt}-{i}.mp4', so both items would "
+                        "write the same files: merge the two lines, or reword one prompt",
+                    )
+                )
         first_prompt_at.setdefault(item.prompt, where)
         if item.samples < 1:
             found.append((f"samples is {item.samples}", "set samples to 1 or more"))

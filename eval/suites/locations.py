@@ -3,6 +3,7 @@
 Loaders store it in ``SuiteItem.meta`` under ``"where"`` so that every later error can point
 at the line to fix.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -7,6 +7,7 @@ limit a name to 255 bytes, so a prompt may use at most ``MAX_PROMPT_BYTES`` byte
 unless ``long_prompts="hash"``: their videos are then named by a truncated prompt plus a hash
 of the full prompt, and scored through VBench's custom_input mode with ``prompt_map``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,24 +35,31 @@ def stable_id(*parts: str) -> str:
 def prompt_name_problem(prompt: str, long_prompts: str = "error") -> tuple[str, str] | None:
     """``(problem, fix)`` when ``prompt`` cannot name a VBench video file, else ``None``."""
     if long_prompts not in LONG_PROMPT_MODES:
-        raise SuiteError(f"long_prompts={long_prompts!r} is not a mode; "
-                         f"set long_prompts to one of {', '.join(LONG_PROMPT_MODES)}")
+        raise SuiteError(
+            f"long_prompts={long_prompts!r} is not a mode; set long_prompts to one of {', '.join(LONG_PROMPT_MODES)}"
+        )
     if "/" in prompt:
-        return ("prompt contains '/'",
-                "VBench names videos '{prompt}-{i}.mp4' and '/' would make a folder: "
-                "rewrite the prompt without '/' (e.g. 'or', '-')")
+        return (
+            "prompt contains '/'",
+            "VBench names videos '{prompt}-{i}.mp4' and '/' would make a folder: "
+            "rewrite the prompt without '/' (e.g. 'or', '-')",
+        )
     control = next((c for c in prompt if unicodedata.category(c) == "Cc"), None)
     if control is not None:
-        return (f"prompt contains the control character {control!r} at character {prompt.index(control) + 1}",
-                "VBench names videos '{prompt}-{i}.mp4', so it would end up in a file name: write the "
-                "prompt on one line, without newlines, tabs or other control characters")
+        return (
+            f"prompt contains the control character {control!r} at character {prompt.index(control) + 1}",
+            "VBench names videos '{prompt}-{i}.mp4', so it would end up in a file name: write the "
+            "prompt on one line, without newlines, tabs or other control characters",
+        )
     n_bytes = len(prompt.encode("utf-8"))
     if n_bytes > MAX_PROMPT_BYTES and long_prompts == "error":
-        return (f"prompt is {n_bytes} bytes in UTF-8, over the {MAX_PROMPT_BYTES}-byte limit for "
-                f"VBench's '{{prompt}}-{{i}}.mp4' file names ({MAX_FILE_NAME_BYTES} bytes max)",
-                f"shorten the prompt to {MAX_PROMPT_BYTES} bytes, or set long_prompts=hash to name "
-                "its videos by a truncated prompt plus a hash (scored via VBench's "
-                "custom_input mode)")
+        return (
+            f"prompt is {n_bytes} bytes in UTF-8, over the {MAX_PROMPT_BYTES}-byte limit for "
+            f"VBench's '{{prompt}}-{{i}}.mp4' file names ({MAX_FILE_NAME_BYTES} bytes max)",
+            f"shorten the prompt to {MAX_PROMPT_BYTES} bytes, or set long_prompts=hash to name "
+            "its videos by a truncated prompt plus a hash (scored via VBench's "
+            "custom_input mode)",
+        )
     return None
 
 
@@ -74,5 +82,8 @@ def vbench_video_name(prompt: str, index: int, long_prompts: str = "error") -> s
 def prompt_map(suite: Suite, long_prompts: str = "error") -> dict[str, str]:
     """``{video file name: prompt}`` for every video of ``suite``: the form VBench's
     custom_input mode takes as its prompt file."""
-    return {vbench_video_name(item.prompt, index, long_prompts): item.prompt
-            for item in suite.items for index in range(item.samples)}
+    return {
+        vbench_video_name(item.prompt, index, long_prompts): item.prompt
+        for item in suite.items
+        for index in range(item.samples)
+    }

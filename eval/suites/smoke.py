@@ -4,6 +4,7 @@
 randomness, into ``cache_dir()/smoke_images/``: the same bytes on every run, so their
 sha256 (and everything keyed on it) is stable. ``smoke_t2v`` reads ``prompts/smoke_t2v.txt``.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,7 @@ def vertical_gradient(top: tuple[int, int, int], bottom: tuple[int, int, int]) -
     draw = ImageDraw.Draw(image)
     for y in range(height):
         t = y / (height - 1)
-        draw.line([(0, y), (width - 1, y)],
-                  fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width - 1, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
     return image
 
 
@@ -55,8 +55,9 @@ def draw_checkerboard() -> Image.Image:
     for row in range(SMOKE_SIZE[1] // tile + 1):
         for col in range(SMOKE_SIZE[0] // tile + 1):
             if (row + col) % 2:
-                draw.rectangle([col * tile, row * tile, col * tile + tile - 1,
-                                row * tile + tile - 1], fill=(15, 15, 15))
+                draw.rectangle(
+                    [col * tile, row * tile, col * tile + tile - 1, row * tile + tile - 1], fill=(15, 15, 15)
+                )
     return image
 
 
@@ -89,8 +90,7 @@ def ensure_smoke_images(folder: Path | None = None) -> Path:
 
 def load_smoke(samples: int = 2) -> Suite:
     """3 prompts with drawn images, i2v."""
-    return read_suite_file(PROMPTS_DIR / "smoke.jsonl", "smoke",
-                           image_root=str(ensure_smoke_images()), samples=samples)
+    return read_suite_file(PROMPTS_DIR / "smoke.jsonl", "smoke", image_root=str(ensure_smoke_images()), samples=samples)
 
 
 def load_smoke_t2v(samples: int = 2) -> Suite:

@@ -1,4 +1,5 @@
 """Reading VBench's ``*_full_info.json`` files: a JSON list of entry objects."""
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,7 @@ def read_entries(path: Path, what: str, fix: str) -> list:
 
 def entry_fields(entry: object, where: str, fields: dict[str, type]) -> tuple:
     """The values of ``fields`` (name -> expected type) in ``entry``, in that order."""
-    if not isinstance(entry, dict) or any(not isinstance(entry.get(f), t)
-                                          for f, t in fields.items()):
+    if not isinstance(entry, dict) or any(not isinstance(entry.get(f), t) for f, t in fields.items()):
         expected = ", ".join(f"{f} ({t.__name__})" for f, t in fields.items())
-        raise SuiteError(f"{where}: entry must be an object with fields {expected}; "
-                         "fix: use VBench's unmodified file")
+        raise SuiteError(f"{where}: entry must be an object with fields {expected}; fix: use VBench's unmodified file")
     return tuple(entry[f] for f in fields)

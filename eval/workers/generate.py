@@ -3,6 +3,7 @@
 It is a submitit ``Checkpointable``: on preemption or timeout SLURM requeues it with the same arguments
 and it resumes from the manifests (finished units are never redone).
 """
+
 from __future__ import annotations
 
 import time
@@ -35,8 +36,7 @@ class ShardResult:
 
 
 class GenerateShard(submitit.helpers.Checkpointable):
-    def __init__(self, run_dir: str, shard: int, n_shards: int, execution: dict | None = None,
-                 progress: bool = False):
+    def __init__(self, run_dir: str, shard: int, n_shards: int, execution: dict | None = None, progress: bool = False):
         self.run_dir, self.shard, self.n_shards = run_dir, shard, n_shards
         self.execution = execution or {}
         self.progress = progress
@@ -72,31 +72,50 @@ class GenerateShard(submitit.helpers.Checkpointable):
         finally:
             generator.close()
         failed = len(errors)
-        result = ShardResult(self.shard, len(todo) - failed, len(units) - len(todo), failed,
-                             time.perf_counter() - start)
+        result = ShardResult(
+            self.shard, len(todo) - failed, len(units) - len(todo), failed, time.perf_counter() - start
+        )
         if failed:
-            raise ShardFailed(f"shard {self.shard}: {failed} of {len(todo)} units failed (first: {errors[0]}); see "
-                              f"{manifest} (status=failed lines carry the tracebacks); rerun to retry them")
+            raise ShardFailed(
+                f"shard {self.shard}: {failed} of {len(todo)} units failed (first: {errors[0]}); see "
+                f"{manifest} (status=failed lines carry the tracebacks); rerun to retry them"
+            )
         return result
 
     @staticmethod
-    def _make(generator, expected: ExpectedVideo, run_dir: Path, manifest: Path, item, unit,
-              context: dict) -> str | None:
+    def _make(
+        generator, expected: ExpectedVideo, run_dir: Path, manifest: Path, item, unit, context: dict
+    ) -> str | None:
         """Make one unit and append its manifest line; returns why it failed (one line), or None. What
         ``generate`` returns is checked first (``check_facts``): a bad return fails this unit only."""
         rel = f"{VIDEO_DIR}/{unit.key}.mp4"
-        base = dict(key=unit.key, item_id=unit.item_id, index=unit.index, seed=unit.seed, **context,
-                    **GenerationRecord.environment())
+        base = dict(
+            key=unit.key,
+            item_id=unit.item_id,
+            index=unit.index,
+            seed=unit.seed,
+            **context,
+            **GenerationRecord.environment(),
+        )
         try:
             facts = check_facts(generator.generate(item, unit, run_dir / rel), run_dir / rel, expected)
-            record = GenerationRecord(**base, status="done", video=rel, sha256=sha256_file(run_dir / rel),
-                                      size=(run_dir / rel).stat().st_size, time=time.time(), **facts.to_json())
+            record = GenerationRecord(
+                **base,
+                status="done",
+                video=rel,
+                sha256=sha256_file(run_dir / rel),
+                size=(run_dir / rel).stat().st_size,
+                time=time.time(),
+                **facts.to_json(),
+            )
         except submitit.core.utils.UncompletedJobError:  # submitit ends a job out of requeues: not this unit's fault
             raise
         except Exception as err:  # recorded for this unit; the loop goes on
             why = f"{type(err).__name__}: {err}"
-            append_record(manifest, GenerationRecord(**base, status="failed", time=time.time(),
-                                                     error=f"{why}\n{traceback.format_exc()}"))
+            append_record(
+                manifest,
+                GenerationRecord(**base, status="failed", time=time.time(), error=f"{why}\n{traceback.format_exc()}"),
+            )
             return why.splitlines()[0]
         append_record(manifest, record)  # the completion marker, written last
         return None

@@ -13,6 +13,7 @@ scorer id names (``eval.scoring.setup.dimension_code``).
 T2V temporal_flickering takes only the videos VBench's static filter keeps, as far as the stored
 ``static_filter`` flags settle them (``selection``; ``eval.scoring.static_filter``).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,16 @@ from eval.scoring.records import ScoreRecord, append_score, current_scores, scor
 from eval.scoring.static_filter import FILTERED, STATIC_FILTER, Selection, applies, read_flags, select
 
 # Dimensions that compare consecutive frames need at least two.
-PAIR_DIMENSIONS = {"subject_consistency", "background_consistency", "temporal_flickering", "motion_smoothness",
-                   "dynamic_degree", "i2v_subject", "i2v_background", "camera_motion"}
+PAIR_DIMENSIONS = {
+    "subject_consistency",
+    "background_consistency",
+    "temporal_flickering",
+    "motion_smoothness",
+    "dynamic_degree",
+    "i2v_subject",
+    "i2v_background",
+    "camera_motion",
+}
 
 
 # RAFT (dynamic_degree, static_filter) and AMT-S (motion_smoothness) divide by zero on pyramids of smaller
@@ -49,8 +58,9 @@ def _for_good(err: Exception) -> bool:
     """Whether VBench's error on one video would come back on every rerun (its content, not the machine)."""
     from eval.scoring.vbench_call import VBenchCallError
 
-    return isinstance(err, (VBenchCallError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
-                            AssertionError))
+    return isinstance(
+        err, (VBenchCallError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, AssertionError)
+    )
 
 
 def wanted(plan: Plan, dimension: str) -> list[Unit]:
@@ -58,24 +68,32 @@ def wanted(plan: Plan, dimension: str) -> list[Unit]:
     prompt (camera_motion: only prompts with a camera phrase). The static filter runs on temporal_flickering's."""
     asked = FILTERED if dimension == STATIC_FILTER else dimension
     items, rule = plan.items, adapter(asked)
-    return [u for u in plan.units if asked in items[u.item_id].dimensions
-            or (not items[u.item_id].dimensions and rule.scores_prompt(items[u.item_id].prompt))]
+    return [
+        u
+        for u in plan.units
+        if asked in items[u.item_id].dimensions
+        or (not items[u.item_id].dimensions and rule.scores_prompt(items[u.item_id].prompt))
+    ]
 
 
-def selection(run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord],
-              scorers: dict[str, str]) -> Selection | None:
+def selection(
+    run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord], scorers: dict[str, str]
+) -> Selection | None:
     """The static filter's choice of videos for ``dimension``, from its stored flags; None where it does not apply."""
     if not applies(plan.suite.task, dimension):
         return None
     if STATIC_FILTER not in scorers:
-        raise HarnessError(f"{dimension} of a t2v suite needs the {STATIC_FILTER} scorer id: take the scorers "
-                           "from eval.scoring.setup.prepare_scoring, which adds it")
+        raise HarnessError(
+            f"{dimension} of a t2v suite needs the {STATIC_FILTER} scorer id: take the scorers "
+            "from eval.scoring.setup.prepare_scoring, which adds it"
+        )
     units = wanted(plan, dimension)
     return select(units, read_flags(run_dir, units, done, scorers[STATIC_FILTER]))
 
 
-def scoreable(plan: Plan, dimension: str, done: dict[str, GenerationRecord],
-              chosen: Selection | None = None) -> list[tuple[Unit, GenerationRecord]]:
+def scoreable(
+    plan: Plan, dimension: str, done: dict[str, GenerationRecord], chosen: Selection | None = None
+) -> list[tuple[Unit, GenerationRecord]]:
     """Units of ``dimension`` whose video exists, within ``chosen`` (the static filter's choice) if given."""
     keep = None if chosen is None else chosen.keys
     return [(u, done[u.key]) for u in wanted(plan, dimension) if u.key in done and (keep is None or u.key in keep)]
@@ -109,11 +127,15 @@ class ScoreShard(submitit.helpers.Checkpointable):
         plan, done = load_plan(run_dir), done_records(run_dir)
         chosen = selection(run_dir, plan, self.dimension, done, self.config.get("scorers", {}))
         units = scoreable(plan, self.dimension, done, chosen)
-        mine = units[self.chunk * len(units) // self.n_chunks:(self.chunk + 1) * len(units) // self.n_chunks]
+        mine = units[self.chunk * len(units) // self.n_chunks : (self.chunk + 1) * len(units) // self.n_chunks]
         have = current_scores(run_dir, self.dimension, self.scorer)
         again = bool(self.config.get("retry_failed"))
-        return [(u, r) for u, r in mine if r.sha256 not in have
-                or (have[r.sha256].status != "ok" and (again or have[r.sha256].retryable is not False))]
+        return [
+            (u, r)
+            for u, r in mine
+            if r.sha256 not in have
+            or (have[r.sha256].status != "ok" and (again or have[r.sha256].retryable is not False))
+        ]
 
     def __call__(self) -> ScoreResult:
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
@@ -129,9 +151,11 @@ class ScoreShard(submitit.helpers.Checkpointable):
             return ScoreResult(self.dimension, self.chunk, 0, 0, time.perf_counter() - start)
         code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
         if recorded and code != recorded:
-            raise ScoreShardFailed(f"{self.dimension}: this process would run {code}, but its scorer id names "
-                                   f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
-                                   "run scoring in a fresh process with the same scoring.vbench_source")
+            raise ScoreShardFailed(
+                f"{self.dimension}: this process would run {code}, but its scorer id names "
+                f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
+                "run scoring in a fresh process with the same scoring.vbench_source"
+            )
         items = load_plan(run_dir).items
         out = scores_path(run_dir, self.dimension, self.chunk, self.n_chunks)
         failed, ready = 0, []
@@ -142,9 +166,20 @@ class ScoreShard(submitit.helpers.Checkpointable):
                 failed += 1
             else:
                 item = items[unit.item_id]
-                ready.append((unit, record, VideoInput(str(run_dir / record.video), item.prompt, unit.index,
-                                                       record.frames, item.image,
-                                                       dict(item.meta).get("auxiliary_info"))))
+                ready.append(
+                    (
+                        unit,
+                        record,
+                        VideoInput(
+                            str(run_dir / record.video),
+                            item.prompt,
+                            unit.index,
+                            record.frames,
+                            item.image,
+                            dict(item.meta).get("auxiliary_info"),
+                        ),
+                    )
+                )
         device = torch.device(self.config.get("device") or ("cuda" if torch.cuda.is_available() else "cpu"))
         workdir = run_dir / "scoring-work" / f"{self.dimension}-{self.chunk:05d}"
         kwargs = dict(device=device)
@@ -162,16 +197,23 @@ class ScoreShard(submitit.helpers.Checkpointable):
                     batches = [[b] for b in batch] + batches
                     continue
                 unit, record, _ = batch[0]
-                self.write(out, unit, record, error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
-                           retryable=not _for_good(err))
+                self.write(
+                    out,
+                    unit,
+                    record,
+                    error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
+                    retryable=not _for_good(err),
+                )
                 failed += 1
                 continue
             for (unit, record, _), score in zip(batch, scores):
                 self.write(out, unit, record, score=score)
         result = ScoreResult(self.dimension, self.chunk, len(todo) - failed, failed, time.perf_counter() - start)
         if failed:
-            raise ScoreShardFailed(f"{self.dimension} chunk {self.chunk}: {failed} of {len(todo)} videos failed; "
-                                   f"see {out} (status=failed lines say why); other videos' scores are kept")
+            raise ScoreShardFailed(
+                f"{self.dimension} chunk {self.chunk}: {failed} of {len(todo)} videos failed; "
+                f"see {out} (status=failed lines say why); other videos' scores are kept"
+            )
         return result
 
     def check_video(self, path: Path, record: GenerationRecord | None = None) -> str | None:
@@ -179,31 +221,60 @@ class ScoreShard(submitit.helpers.Checkpointable):
         the video was written or imported (its sha256 still matches), else from decoding the file."""
         from videogen.mp4 import probe_mp4
 
-        facts = None if record is None else {"frames": record.frames, "fps": record.fps,
-                                             "width": record.width, "height": record.height}
+        facts = (
+            None
+            if record is None
+            else {"frames": record.frames, "fps": record.fps, "width": record.width, "height": record.height}
+        )
         if facts is None or None in facts.values():
             try:
                 facts = probe_mp4(path)
             except Exception as err:
                 return f"cannot decode {path}: {str(err).strip().splitlines()[0]}; regenerate it (delete it and rerun)"
         if self.dimension in OPTICAL_FLOW_DIMENSIONS and min(facts["width"], facts["height"]) < MIN_FLOW_SIZE:
-            return (f"{path} is {facts['width']}x{facts['height']}; {self.dimension}'s optical flow (RAFT/AMT) "
-                    f"gives NaN below {MIN_FLOW_SIZE} px, which VBench would report as a silent 0 or noise")
+            return (
+                f"{path} is {facts['width']}x{facts['height']}; {self.dimension}'s optical flow (RAFT/AMT) "
+                f"gives NaN below {MIN_FLOW_SIZE} px, which VBench would report as a silent 0 or noise"
+            )
         need = 2 if self.dimension in PAIR_DIMENSIONS else 1
         if facts["frames"] < need:
             return f"{path} has {facts['frames']} frames; {self.dimension} needs at least {need}"
         fps = self.config.get("fps")
         if fps and abs(facts["fps"] - fps) > 1e-3:
-            return (f"{path} has {facts['fps']} fps in its container, the run expects {fps} "
-                    "(VBench's dynamic_degree reads it); re-export it at the right fps")
+            return (
+                f"{path} has {facts['fps']} fps in its container, the run expects {fps} "
+                "(VBench's dynamic_degree reads it); re-export it at the right fps"
+            )
         return None
 
-    def write(self, out: Path, unit: Unit, record: GenerationRecord, *, score=None, error: str | None = None,
-              retryable: bool | None = None) -> None:
+    def write(
+        self,
+        out: Path,
+        unit: Unit,
+        record: GenerationRecord,
+        *,
+        score=None,
+        error: str | None = None,
+        retryable: bool | None = None,
+    ) -> None:
         env = GenerationRecord.environment()
-        append_score(out, ScoreRecord(
-            video_sha256=record.sha256, dimension=self.dimension, scorer=self.scorer,
-            status="ok" if error is None else "failed", key=unit.key, item_id=unit.item_id, index=unit.index,
-            value=None if score is None else score.value, weight=None if score is None else score.weight,
-            extra={} if score is None else dict(score.extra), error=error, retryable=retryable, host=env["host"],
-            slurm_job_id=env["slurm_job_id"], time=time.time()))
+        append_score(
+            out,
+            ScoreRecord(
+                video_sha256=record.sha256,
+                dimension=self.dimension,
+                scorer=self.scorer,
+                status="ok" if error is None else "failed",
+                key=unit.key,
+                item_id=unit.item_id,
+                index=unit.index,
+                value=None if score is None else score.value,
+                weight=None if score is None else score.weight,
+                extra={} if score is None else dict(score.extra),
+                error=error,
+                retryable=retryable,
+                host=env["host"],
+                slurm_job_id=env["slurm_job_id"],
+                time=time.time(),
+            ),
+        )

@@ -21,6 +21,7 @@ sample size is the tiny video's (96x64, 9 frames: the real 3:2 aspect, so VBench
 same learned-positional-embedding checks run on it as on the real weights. The build is deterministic (fixed
 seeds, single-threaded tokenizer training, no network) and loaded by the same code as the real weights.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,27 +46,51 @@ T5_EXTRA_IDS = 100  # T5's <extra_id_0..99>, as in the real tokenizer's added_to
 
 # The components' configs (torch-free, so that preflight can check settings against them before any build).
 VAE = dict(
-    in_channels=3, out_channels=3,
-    down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
-    block_out_channels=(8, 8, 8, 8), latent_channels=LATENT_CHANNELS, layers_per_block=1, norm_num_groups=2,
-    temporal_compression_ratio=VAE_TEMPORAL, scaling_factor=0.7,
+    in_channels=3,
+    out_channels=3,
+    down_block_types=("CogVideoXDownBlock3D",) * 4,
+    up_block_types=("CogVideoXUpBlock3D",) * 4,
+    block_out_channels=(8, 8, 8, 8),
+    latent_channels=LATENT_CHANNELS,
+    layers_per_block=1,
+    norm_num_groups=2,
+    temporal_compression_ratio=VAE_TEMPORAL,
+    scaling_factor=0.7,
     # sample_height/width stay the real 480x720: they size the VAE's tiles (half of them), so tiling is on as in
     # the official recipe but a 96x64 video fits one tile (smaller tiles would not cover it exactly).
 )
 TRANSFORMER = dict(
-    num_attention_heads=2, attention_head_dim=16,  # RoPE needs head_dim % 16 == 0
-    in_channels=2 * LATENT_CHANNELS, out_channels=LATENT_CHANNELS, time_embed_dim=16, text_embed_dim=T5_DIM,
-    num_layers=2, sample_width=WIDTH // VAE_SPATIAL, sample_height=HEIGHT // VAE_SPATIAL, sample_frames=FRAMES,
-    patch_size=2, patch_size_t=None, patch_bias=True, temporal_compression_ratio=VAE_TEMPORAL,
-    max_text_seq_length=MAX_TEXT_SEQ_LENGTH, use_rotary_positional_embeddings=True,
+    num_attention_heads=2,
+    attention_head_dim=16,  # RoPE needs head_dim % 16 == 0
+    in_channels=2 * LATENT_CHANNELS,
+    out_channels=LATENT_CHANNELS,
+    time_embed_dim=16,
+    text_embed_dim=T5_DIM,
+    num_layers=2,
+    sample_width=WIDTH // VAE_SPATIAL,
+    sample_height=HEIGHT // VAE_SPATIAL,
+    sample_frames=FRAMES,
+    patch_size=2,
+    patch_size_t=None,
+    patch_bias=True,
+    temporal_compression_ratio=VAE_TEMPORAL,
+    max_text_seq_length=MAX_TEXT_SEQ_LENGTH,
+    use_rotary_positional_embeddings=True,
     use_learned_positional_embeddings=True,
 )
 
 # The real repo's scheduler folder (convert_cogvideox_to_diffusers.py at v0.39.0, lines 313-326; 5B: 1.0).
 SCHEDULER_CONFIG = {
-    "snr_shift_scale": 1.0, "beta_end": 0.012, "beta_schedule": "scaled_linear", "beta_start": 0.00085,
-    "clip_sample": False, "num_train_timesteps": 1000, "prediction_type": "v_prediction",
-    "rescale_betas_zero_snr": True, "set_alpha_to_one": True, "timestep_spacing": "trailing",
+    "snr_shift_scale": 1.0,
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "beta_start": 0.00085,
+    "clip_sample": False,
+    "num_train_timesteps": 1000,
+    "prediction_type": "v_prediction",
+    "rescale_betas_zero_snr": True,
+    "set_alpha_to_one": True,
+    "timestep_spacing": "trailing",
 }
 
 MODEL_INDEX = {
@@ -111,18 +136,31 @@ def build_tiny_cogvideox_i2v(root: Path) -> None:
         # files (no tokenizer.json), so that is what is saved. legacy=True is what an unset `legacy` means.
         write_t5_tokenizer(Path(tmp), CORPUS, vocab_size=256, extra_ids=T5_EXTRA_IDS)
         spiece = Path(tmp) / "spiece.model"
-        tokenizer = T5Tokenizer(vocab_file=str(spiece), extra_ids=T5_EXTRA_IDS,
-                                model_max_length=MAX_TEXT_SEQ_LENGTH, legacy=True)
+        tokenizer = T5Tokenizer(
+            vocab_file=str(spiece), extra_ids=T5_EXTRA_IDS, model_max_length=MAX_TEXT_SEQ_LENGTH, legacy=True
+        )
         _check_against_sentencepiece(tokenizer, spiece)
     tokenizer.save_pretrained(root / "tokenizer")
 
     torch.manual_seed(0)
-    T5EncoderModel(T5Config(
-        vocab_size=len(tokenizer), d_model=T5_DIM, d_kv=16, d_ff=64, num_layers=2, num_heads=2,
-        relative_attention_num_buckets=8, relative_attention_max_distance=32, feed_forward_proj="gated-gelu",
-        dropout_rate=0.0, tie_word_embeddings=False, pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.pad_token_id,
-    )).save_pretrained(root / "text_encoder")
+    T5EncoderModel(
+        T5Config(
+            vocab_size=len(tokenizer),
+            d_model=T5_DIM,
+            d_kv=16,
+            d_ff=64,
+            num_layers=2,
+            num_heads=2,
+            relative_attention_num_buckets=8,
+            relative_attention_max_distance=32,
+            feed_forward_proj="gated-gelu",
+            dropout_rate=0.0,
+            tie_word_embeddings=False,
+            pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            decoder_start_token_id=tokenizer.pad_token_id,
+        )
+    ).save_pretrained(root / "text_encoder")
 
     torch.manual_seed(1)
     AutoencoderKLCogVideoX(**VAE).save_pretrained(root / "vae")

@@ -24,6 +24,7 @@ Every component is the real class at a tiny size (fixed seeds, no network):
 Tiny sizes follow diffusers' own fast test (tests/pipelines/hunyuan_video/test_hunyuan_image2video.py at v0.39.0),
 with the real prompt template instead of the test's ``"{}"``.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,74 +41,169 @@ VISION_IMAGE_SIZE, VISION_PATCH = 32, 8
 IMAGE_EMB_LEN = (VISION_IMAGE_SIZE // VISION_PATCH) ** 2  # the tiny config's image_emb_len (vision "default": no CLS)
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
-CLIP_WORDS = ("a", "the", "cat", "dog", "on", "in", "of", "and", "video", "camera", "red", "fox", "runs", "grass",
-              "walks", "deformation", "poor", "composition", "bad", "teeth", "eyes", "limbs")
+CLIP_WORDS = (
+    "a",
+    "the",
+    "cat",
+    "dog",
+    "on",
+    "in",
+    "of",
+    "and",
+    "video",
+    "camera",
+    "red",
+    "fox",
+    "runs",
+    "grass",
+    "walks",
+    "deformation",
+    "poor",
+    "composition",
+    "bad",
+    "teeth",
+    "eyes",
+    "limbs",
+)
 
 
 def default_root() -> Path:
     return tiny_root(f"tiny-hunyuanvideo-i2v-v{TINY_VERSION}")
 
 
-def ensure_tiny(template: str, special_tokens: tuple[str, ...], image_token: str,
-                root: str | os.PathLike | None = None) -> tuple[Path, str]:
+def ensure_tiny(
+    template: str, special_tokens: tuple[str, ...], image_token: str, root: str | os.PathLike | None = None
+) -> tuple[Path, str]:
     """The tiny checkpoint's folder (built on first use) and its version label; its Llama tokenizer is trained
     on the official prompt ``template`` (with ``special_tokens`` and the ``image_token``), which the recipe owns."""
-    return (ensure_built(root if root is not None else default_root(),
-                         lambda tmp: build(tmp, template, special_tokens, image_token)), f"tiny-v{TINY_VERSION}")
+    return (
+        ensure_built(
+            root if root is not None else default_root(), lambda tmp: build(tmp, template, special_tokens, image_token)
+        ),
+        f"tiny-v{TINY_VERSION}",
+    )
 
 
 def build(root: Path, template: str, special_tokens: tuple[str, ...], image_token: str) -> None:
     """Write every component into ``root`` (empty or absent)."""
     import torch
-    from diffusers import (AutoencoderKLHunyuanVideo, FlowMatchEulerDiscreteScheduler,
-                           HunyuanVideoImageToVideoPipeline, HunyuanVideoTransformer3DModel)
-    from transformers import (CLIPImageProcessor, CLIPTextConfig, CLIPTextModel, CLIPVisionConfig, LlamaConfig,
-                              LlavaConfig, LlavaForConditionalGeneration)
+    from diffusers import (
+        AutoencoderKLHunyuanVideo,
+        FlowMatchEulerDiscreteScheduler,
+        HunyuanVideoImageToVideoPipeline,
+        HunyuanVideoTransformer3DModel,
+    )
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+    )
 
     root = Path(root)
     tokenizer = write_llama_tokenizer(root / "tokenizer", [template.replace("{}", "")], special_tokens)
     tokenizer_2 = write_clip_tokenizer(root / "tokenizer_2", CLIP_WORDS)
 
     torch.manual_seed(0)
-    text_encoder = LlavaForConditionalGeneration(LlavaConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=8, intermediate_size=16, projection_dim=8, num_hidden_layers=2, num_attention_heads=2,
-            image_size=VISION_IMAGE_SIZE, patch_size=VISION_PATCH),
-        text_config=LlamaConfig(
-            vocab_size=len(tokenizer), hidden_size=LLAMA_HIDDEN, intermediate_size=32, num_hidden_layers=3,
-            num_attention_heads=2, num_key_value_heads=2, head_dim=8, max_position_embeddings=512,
-            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id),
-        image_token_index=tokenizer.convert_tokens_to_ids(image_token), pad_token_id=tokenizer.pad_token_id,
-        image_seq_length=IMAGE_EMB_LEN, projector_hidden_act="gelu", vision_feature_layer=-2,
-        vision_feature_select_strategy="default",
-    ))
+    text_encoder = LlavaForConditionalGeneration(
+        LlavaConfig(
+            vision_config=CLIPVisionConfig(
+                hidden_size=8,
+                intermediate_size=16,
+                projection_dim=8,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                image_size=VISION_IMAGE_SIZE,
+                patch_size=VISION_PATCH,
+            ),
+            text_config=LlamaConfig(
+                vocab_size=len(tokenizer),
+                hidden_size=LLAMA_HIDDEN,
+                intermediate_size=32,
+                num_hidden_layers=3,
+                num_attention_heads=2,
+                num_key_value_heads=2,
+                head_dim=8,
+                max_position_embeddings=512,
+                bos_token_id=tokenizer.bos_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=tokenizer.pad_token_id,
+            ),
+            image_token_index=tokenizer.convert_tokens_to_ids(image_token),
+            pad_token_id=tokenizer.pad_token_id,
+            image_seq_length=IMAGE_EMB_LEN,
+            projector_hidden_act="gelu",
+            vision_feature_layer=-2,
+            vision_feature_select_strategy="default",
+        )
+    )
     image_processor = CLIPImageProcessor(
-        do_resize=True, size={"shortest_edge": VISION_IMAGE_SIZE}, resample=3, do_center_crop=True,
-        crop_size={"height": VISION_IMAGE_SIZE, "width": VISION_IMAGE_SIZE}, do_rescale=True,
-        do_normalize=True, image_mean=CLIP_MEAN, image_std=CLIP_STD, do_convert_rgb=True)
+        do_resize=True,
+        size={"shortest_edge": VISION_IMAGE_SIZE},
+        resample=3,
+        do_center_crop=True,
+        crop_size={"height": VISION_IMAGE_SIZE, "width": VISION_IMAGE_SIZE},
+        do_rescale=True,
+        do_normalize=True,
+        image_mean=CLIP_MEAN,
+        image_std=CLIP_STD,
+        do_convert_rgb=True,
+    )
 
     torch.manual_seed(1)
-    text_encoder_2 = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(tokenizer_2), hidden_size=CLIP_HIDDEN, intermediate_size=16, projection_dim=CLIP_HIDDEN,
-        num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=77,
-        bos_token_id=tokenizer_2.bos_token_id, eos_token_id=tokenizer_2.eos_token_id,
-        pad_token_id=tokenizer_2.pad_token_id))
+    text_encoder_2 = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer_2),
+            hidden_size=CLIP_HIDDEN,
+            intermediate_size=16,
+            projection_dim=CLIP_HIDDEN,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            max_position_embeddings=77,
+            bos_token_id=tokenizer_2.bos_token_id,
+            eos_token_id=tokenizer_2.eos_token_id,
+            pad_token_id=tokenizer_2.pad_token_id,
+        )
+    )
 
     torch.manual_seed(2)
     vae = AutoencoderKLHunyuanVideo(
-        latent_channels=LATENT_CHANNELS, block_out_channels=(8, 8, 8, 8), layers_per_block=1, norm_num_groups=4,
-        spatial_compression_ratio=8, temporal_compression_ratio=4)
+        latent_channels=LATENT_CHANNELS,
+        block_out_channels=(8, 8, 8, 8),
+        layers_per_block=1,
+        norm_num_groups=4,
+        spatial_compression_ratio=8,
+        temporal_compression_ratio=4,
+    )
 
     torch.manual_seed(3)
     transformer = HunyuanVideoTransformer3DModel(
-        in_channels=LATENT_CHANNELS, out_channels=LATENT_CHANNELS, num_attention_heads=2, attention_head_dim=12,
-        num_layers=1, num_single_layers=1, num_refiner_layers=1, patch_size=2, patch_size_t=1,
-        guidance_embeds=True, text_embed_dim=LLAMA_HIDDEN, pooled_projection_dim=CLIP_HIDDEN,
-        rope_axes_dim=(4, 4, 4), image_condition_type="token_replace")
+        in_channels=LATENT_CHANNELS,
+        out_channels=LATENT_CHANNELS,
+        num_attention_heads=2,
+        attention_head_dim=12,
+        num_layers=1,
+        num_single_layers=1,
+        num_refiner_layers=1,
+        patch_size=2,
+        patch_size_t=1,
+        guidance_embeds=True,
+        text_embed_dim=LLAMA_HIDDEN,
+        pooled_projection_dim=CLIP_HIDDEN,
+        rope_axes_dim=(4, 4, 4),
+        image_condition_type="token_replace",
+    )
 
     HunyuanVideoImageToVideoPipeline(
-        text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer, vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), text_encoder_2=text_encoder_2,
-        tokenizer_2=tokenizer_2, image_processor=image_processor,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        transformer=transformer,
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+        text_encoder_2=text_encoder_2,
+        tokenizer_2=tokenizer_2,
+        image_processor=image_processor,
     ).save_pretrained(root, safe_serialization=True)
