@@ -30,13 +30,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from videogen.builders import hunyuan_video
 from videogen.tiny import ensure_built, tiny_root
 from videogen.tokenizers import write_clip_tokenizer, write_llama_tokenizer
 
 TINY_VERSION = 1
-LATENT_CHANNELS = 4
-LLAMA_HIDDEN = 16
-CLIP_HIDDEN = 8
 VISION_IMAGE_SIZE, VISION_PATCH = 32, 8
 IMAGE_EMB_LEN = (VISION_IMAGE_SIZE // VISION_PATCH) ** 2  # the tiny config's image_emb_len (vision "default": no CLS)
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -88,17 +86,12 @@ def build(root: Path, template: str, special_tokens: tuple[str, ...], image_toke
     """Write every component into ``root`` (empty or absent)."""
     import torch
     from diffusers import (
-        AutoencoderKLHunyuanVideo,
         FlowMatchEulerDiscreteScheduler,
         HunyuanVideoImageToVideoPipeline,
-        HunyuanVideoTransformer3DModel,
     )
     from transformers import (
         CLIPImageProcessor,
-        CLIPTextConfig,
-        CLIPTextModel,
         CLIPVisionConfig,
-        LlamaConfig,
         LlavaConfig,
         LlavaForConditionalGeneration,
     )
@@ -119,19 +112,7 @@ def build(root: Path, template: str, special_tokens: tuple[str, ...], image_toke
                 image_size=VISION_IMAGE_SIZE,
                 patch_size=VISION_PATCH,
             ),
-            text_config=LlamaConfig(
-                vocab_size=len(tokenizer),
-                hidden_size=LLAMA_HIDDEN,
-                intermediate_size=32,
-                num_hidden_layers=3,
-                num_attention_heads=2,
-                num_key_value_heads=2,
-                head_dim=8,
-                max_position_embeddings=512,
-                bos_token_id=tokenizer.bos_token_id,
-                eos_token_id=tokenizer.eos_token_id,
-                pad_token_id=tokenizer.pad_token_id,
-            ),
+            text_config=hunyuan_video.llama_config(tokenizer),
             image_token_index=tokenizer.convert_tokens_to_ids(image_token),
             pad_token_id=tokenizer.pad_token_id,
             image_seq_length=IMAGE_EMB_LEN,
@@ -154,48 +135,13 @@ def build(root: Path, template: str, special_tokens: tuple[str, ...], image_toke
     )
 
     torch.manual_seed(1)
-    text_encoder_2 = CLIPTextModel(
-        CLIPTextConfig(
-            vocab_size=len(tokenizer_2),
-            hidden_size=CLIP_HIDDEN,
-            intermediate_size=16,
-            projection_dim=CLIP_HIDDEN,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            max_position_embeddings=77,
-            bos_token_id=tokenizer_2.bos_token_id,
-            eos_token_id=tokenizer_2.eos_token_id,
-            pad_token_id=tokenizer_2.pad_token_id,
-        )
-    )
+    text_encoder_2 = hunyuan_video.clip_text_encoder(tokenizer_2)
 
     torch.manual_seed(2)
-    vae = AutoencoderKLHunyuanVideo(
-        latent_channels=LATENT_CHANNELS,
-        block_out_channels=(8, 8, 8, 8),
-        layers_per_block=1,
-        norm_num_groups=4,
-        spatial_compression_ratio=8,
-        temporal_compression_ratio=4,
-    )
+    vae = hunyuan_video.vae()
 
     torch.manual_seed(3)
-    transformer = HunyuanVideoTransformer3DModel(
-        in_channels=LATENT_CHANNELS,
-        out_channels=LATENT_CHANNELS,
-        num_attention_heads=2,
-        attention_head_dim=12,
-        num_layers=1,
-        num_single_layers=1,
-        num_refiner_layers=1,
-        patch_size=2,
-        patch_size_t=1,
-        guidance_embeds=True,
-        text_embed_dim=LLAMA_HIDDEN,
-        pooled_projection_dim=CLIP_HIDDEN,
-        rope_axes_dim=(4, 4, 4),
-        image_condition_type="token_replace",
-    )
+    transformer = hunyuan_video.transformer(image_condition_type="token_replace")
 
     HunyuanVideoImageToVideoPipeline(
         text_encoder=text_encoder,
