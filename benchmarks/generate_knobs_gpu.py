@@ -269,20 +269,7 @@ def diffusers_model(name: str, cls, task: str, tiny: bool) -> Model:
     generator.s, generator.task, generator.config = settings, task, {}
     image = conditioning(generator) if task == "i2v" else None
     if cls.pipeline_class == "HunyuanVideoImageToVideoPipeline":  # its call_kwargs encodes with the Llava: not run
-        from eval.generators.hunyuanvideo_i2v import IMAGE_EMBED_INTERLEAVE
-
-        frame = image.frame
-        call = dict(
-            image=frame,
-            height=frame.height,
-            width=frame.width,
-            num_frames=settings.num_frames,
-            guidance_scale=settings.guidance_scale,
-            true_cfg_scale=settings.true_cfg_scale,
-            prompt_template=settings.prompt_template,
-            max_sequence_length=settings.max_sequence_length,
-            image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
-        )
+        call = generator.call_settings(image)
     else:
         call = generator.call_kwargs("a prompt", image)
     for key in ("prompt", "negative_prompt", "prompt_2", "negative_prompt_2", "num_inference_steps"):

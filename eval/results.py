@@ -84,6 +84,7 @@ def build_results(
     from eval.generators import generator_class
 
     adapter_cls = generator_class(plan.generator.name)
+    display_name = adapter_cls.display_name(plan.generator.config, plan.suite.task)
     benchmark = BENCHMARK_OF_TASK[plan.suite.task]
     bench = get_benchmark(benchmark)
     per_dim, records, reducers, raw = {}, {}, {}, {}
@@ -118,9 +119,9 @@ def build_results(
     videos = video_table(run_dir, plan, dimensions, scorers, chosen, done)
     return {
         "schema": RESULTS_SCHEMA,
-        "model": model or adapter_cls.display_name(plan.generator.config, plan.suite.task),
+        "model": model or display_name,
         "model_info": {
-            "display_name": adapter_cls.display_name(plan.generator.config, plan.suite.task),
+            "display_name": display_name,
             "random_weights": adapter_cls.random_weights(plan.generator.config),
             "published_as": adapter_cls.published_as(plan.generator.config, plan.suite.task),
         },

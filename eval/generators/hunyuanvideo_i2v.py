@@ -325,25 +325,12 @@ class HunyuanVideoI2V(DiffusersVideoModel):
         width, height = bucket_size(*original.size, s.base)
         return ConditioningImage(original, official_frame(original, width, height))
 
-    def call_kwargs(self, prompt: str, image: ConditioningImage) -> dict:
-        import torch
-
-        s, pipe = self.s, self.pipe
-        with torch.inference_mode():
-            embeds, pooled, mask = pipe.encode_prompt(
-                image=image.original,
-                prompt=prompt,
-                prompt_template=s.prompt_template,
-                device=pipe._execution_device,
-                max_sequence_length=s.max_sequence_length,
-                image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
-            )
+    def call_settings(self, image: ConditioningImage) -> dict:
+        """The pipeline call's arguments besides the prompt embeddings: the video's frame, size and recipe."""
+        s = self.s
         width, height = image.frame.size
-        kwargs = dict(
+        return dict(
             image=image.frame,
-            prompt_embeds=embeds,
-            pooled_prompt_embeds=pooled,
-            prompt_attention_mask=mask,
             height=height,
             width=width,
             num_frames=s.num_frames,
@@ -354,18 +341,31 @@ class HunyuanVideoI2V(DiffusersVideoModel):
             max_sequence_length=s.max_sequence_length,
             image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
         )
-        if s.true_cfg_scale > 1:  # the official unconditional input: a black image of the reference's size
+
+    def encode(self, image, prompt: str):
+        """(embeddings, pooled embeddings, attention mask) of ``prompt`` with ``image`` through the Llava."""
+        import torch
+
+        s, pipe = self.s, self.pipe
+        with torch.inference_mode():
+            return pipe.encode_prompt(
+                image=image,
+                prompt=prompt,
+                prompt_template=s.prompt_template,
+                device=pipe._execution_device,
+                max_sequence_length=s.max_sequence_length,
+                image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
+            )
+
+    def call_kwargs(self, prompt: str, image: ConditioningImage) -> dict:
+        embeds, pooled, mask = self.encode(image.original, prompt)
+        kwargs = dict(
+            **self.call_settings(image), prompt_embeds=embeds, pooled_prompt_embeds=pooled, prompt_attention_mask=mask
+        )
+        if self.s.true_cfg_scale > 1:  # the official unconditional input: a black image of the reference's size
             from PIL import Image
 
-            with torch.inference_mode():
-                neg, neg_pooled, neg_mask = pipe.encode_prompt(
-                    image=Image.new("RGB", image.original.size),
-                    prompt=s.negative_prompt,
-                    prompt_template=s.prompt_template,
-                    device=pipe._execution_device,
-                    max_sequence_length=s.max_sequence_length,
-                    image_embed_interleave=IMAGE_EMBED_INTERLEAVE,
-                )
+            neg, neg_pooled, neg_mask = self.encode(Image.new("RGB", image.original.size), self.s.negative_prompt)
             kwargs.update(
                 negative_prompt_embeds=neg,
                 negative_pooled_prompt_embeds=neg_pooled,
