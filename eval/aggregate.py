@@ -280,11 +280,14 @@ def load_raw(path: Path) -> dict[str, Any]:
 
 
 def _aggregate_value(path: Path, dim: str, value: Any) -> Any:
+    """VBench's entry is ``[aggregate, per-video list]``; camera_motion's is ``[aggregate, {type: mean},
+    per-video list]`` (``compute_camera_motion``, vbench2_beta_i2v/camera_motion.py:200-204 at 45e79ec)."""
     if isinstance(value, list):
-        if len(value) == 2 and isinstance(value[1], list):
+        if len(value) == 2 and isinstance(value[1], list) or len(value) == 3 and isinstance(value[2], list):
             return value[0]
         raise AggregateError(
-            f"{path}: {dim!r} is a list but not VBench's [aggregate, [per-video results]]; fix or regenerate the file"
+            f"{path}: {dim!r} is a list but not VBench's [aggregate, [per-video results]] (camera_motion: "
+            "[aggregate, {type: mean}, [per-video results]]); fix or regenerate the file"
         )
     return value
 
