@@ -100,7 +100,9 @@ def vbench_results(run: RunResults, dimensions: Sequence[str]) -> dict:
     for dim in dimensions:
         entry = data["dimensions"][dim]
         records = current_scores(run.run_dir, dim, entry["scorer"])
-        videos = [_video_entry(dim, row, _record(run, records, dim, row)) for row in _counted(data["videos"], dim)]
+        scored = [(row, _record(run, records, dim, row)) for row in _counted(data["videos"], dim)]
+        # color lists only the videos it counted (color.py:81-88); the others are stored as UNCOUNTED
+        videos = [_video_entry(dim, row, r) for row, r in scored if r.extra.get("counted", True)]
         if dim == "camera_motion":
             out[dim] = [entry["raw"], _per_type(videos), videos]
         else:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from report_fixtures import write_results
 from eval.aggregate import AggregateError, aggregate, load_raw
 from eval.export import ExportError, export_vbench, main
 from eval.report.load import ReportError
+from eval.scoring.dimensions import UNCOUNTED
 from eval.scoring.records import ScoreRecord, append_score, scores_path
 from eval.vbench_constants import BENCHMARKS
 
@@ -122,13 +124,25 @@ def test_vbench_t2v_script_reads_the_export_back_to_results(tmp_path):
     raw["scene"], raw["appearance_style"], raw["temporal_style"] = 0.41, 0.2, 0.23  # inside their max
     run_dir = tmp_path / "run"
     results = json.loads(write_results(run_dir, benchmark="vbench", raw=raw).read_text())
-    for video in results["videos"]:
+    for i, video in enumerate(results["videos"]):
         for dim, value in video["scores"].items():
-            record = ScoreRecord(video["sha256"], dim, "s", "ok", video["key"], video["item_id"], 0, value, 16.0)
-            append_score(scores_path(run_dir, dim, 0, 1), record)
+            uncounted = dim == "color" and i == 0  # VBench's color found no coloured object in it: not listed
+            record = ScoreRecord(
+                video["sha256"], dim, "s", "ok", video["key"], video["item_id"], 0, value, 0.0 if uncounted else 16.0
+            )
+            append_score(scores_path(run_dir, dim, 0, 1), record if not uncounted else replace(record, extra=dict(UNCOUNTED.extra)))
     out = tmp_path / "t2v.zip"
     export = export_vbench(run_dir, out, name="skyreels")
     assert export.result_file == "skyreels_eval_results.json" and len(export.dimensions) == 16
+    with zipfile.ZipFile(out) as archive:
+        data = json.loads(archive.read(export.result_file))
+    assert [v["video_path"] for v in data["color"][1]] == ["prompt number 1-0.mp4"]
+    assert data["scene"][1][1] == {
+        "video_path": "prompt number 1-0.mp4",
+        "video_results": raw["scene"],
+        "success_frame_count": round(raw["scene"] * 16),
+        "frame_count": 16,
+    }
     got = vbench_scores("vbench", out, tmp_path)
     assert got == pytest.approx(expected(results), abs=1e-9, rel=0)
     assert not export.lines[0].startswith("export: random weights")
