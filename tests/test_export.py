@@ -127,10 +127,10 @@ def test_vbench_t2v_script_reads_the_export_back_to_results(tmp_path):
     for i, video in enumerate(results["videos"]):
         for dim, value in video["scores"].items():
             uncounted = dim == "color" and i == 0  # VBench's color found no coloured object in it: not listed
-            record = ScoreRecord(
-                video["sha256"], dim, "s", "ok", video["key"], video["item_id"], 0, value, 0.0 if uncounted else 16.0
-            )
-            append_score(scores_path(run_dir, dim, 0, 1), record if not uncounted else replace(record, extra=dict(UNCOUNTED.extra)))
+            record = ScoreRecord(video["sha256"], dim, "s", "ok", video["key"], video["item_id"], 0, value, 16.0)
+            if uncounted:
+                record = replace(record, weight=0.0, extra=dict(UNCOUNTED.extra))
+            append_score(scores_path(run_dir, dim, 0, 1), record)
     out = tmp_path / "t2v.zip"
     export = export_vbench(run_dir, out, name="skyreels")
     assert export.result_file == "skyreels_eval_results.json" and len(export.dimensions) == 16
