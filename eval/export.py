@@ -33,19 +33,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.atomic import json_bytes, write_files_atomic
+from eval.benchmarks import BENCHMARKS
 from eval.errors import HarnessError
 from eval.manifest import done_records
 from eval.report.load import RunResults, load_results
-from eval.scoring.dimensions import CAMERA_PHRASES
 from eval.scoring.records import ScoreRecord, current_scores
-from eval.vbench_constants import BENCHMARKS
+from eval.scoring.specs import CAMERA_PHRASES, spec
 
 FORMATS = ("vbench",)
 # VBench-I2V's i2v dimensions write the crop's path under this root and the ratio they were given
 # (vbench2_beta_i2v/utils.py:278, i2v_subject.py:63); the harness hands VBench every crop under 16-9
 # (eval/scoring/vbench_call.py, build_view's default ratio).
 I2V_IMAGE_ROOT = "vbench2_beta_i2v/data/crop/16-9"
-IMAGE_DIMENSIONS = ("i2v_subject", "i2v_background")
 # VBench's script that computes the leaderboard's Total from such a zip, per benchmark.
 CHECK_SCRIPT = {"vbench": "scripts/cal_final_score.py", "vbench_i2v": "scripts/cal_i2v_final_score.py"}
 # The model details VBench's leaderboard lists for every model (vbench2_beta_i2v/README.md:323 at 45e79ec, the
@@ -133,7 +132,7 @@ def _video_entry(dim: str, row: dict, record: ScoreRecord) -> dict:
     ``frame_results`` of appearance_style and spatial_relationship, nor appearance_style's ``cur_sim``; VBench's
     scripts and leaderboard read only each dimension's aggregate (``cur_json[key][0]``, cal_final_score.py:35)."""
     value, weight, extra = record.value, record.weight, record.extra
-    entry = {"image_path": f"{I2V_IMAGE_ROOT}/{Path(row['image']).name}"} if dim in IMAGE_DIMENSIONS else {}
+    entry = {"image_path": f"{I2V_IMAGE_ROOT}/{Path(row['image']).name}"} if spec(dim).needs_image else {}
     entry["video_path"] = f"{row['prompt']}-{row['index']}.mp4"
     entry["video_results"] = value
     if dim == "background_consistency":  # background_consistency.py:58-62
@@ -146,7 +145,7 @@ def _video_entry(dim: str, row: dict, record: ScoreRecord) -> dict:
         entry["cor_num_per_video"] = int(value)
     elif dim == "color":  # color.py:85-88
         entry["cur_success_frame_rate"] = value
-    elif dim == "camera_motion":  # camera_motion.py:189; predict_type as stored (sorted, see dimensions.py)
+    elif dim == "camera_motion":  # camera_motion.py:189; predict_type as stored (sorted, see eval/scoring/specs.py)
         entry["prompt_type"] = extra["prompt_type"]
         entry["predict_type"] = extra["predict_type"]
     return entry

@@ -18,11 +18,11 @@ from harness import compose
 from report_fixtures import write_results
 
 from eval.aggregate import AggregateError, aggregate, load_raw
+from eval.benchmarks import BENCHMARKS
 from eval.export import ExportError, export_vbench, main
 from eval.report.load import ReportError
-from eval.scoring.dimensions import UNCOUNTED
 from eval.scoring.records import ScoreRecord, append_score, scores_path
-from eval.vbench_constants import BENCHMARKS
+from eval.scoring.specs import UNCOUNTED
 
 needs_code = pytest.mark.skipif(not HAVE_THIRD_PARTY, reason="../shared/third_party not found beside the checkout")
 # What each script prints (cal_final_score.py:82-84, cal_i2v_final_score.py:82-84 at 45e79ec), -> results.json keys.
