@@ -33,6 +33,10 @@ from eval.report.load import RunResults, load_results
 TEST = "paired percentile bootstrap over prompts"
 N_RESAMPLES, SEED, LEVEL = 1000, 0, 0.95
 TOTAL = "total"
+# Below this many prompts the percentile interval is clearly too narrow: it has the spread of the plug-in standard
+# error and normal quantiles while the mean is t-distributed, so a null difference is marked with probability
+# P(|t_(n-1)| > 1.96 sqrt((n-1)/n)): 7.1% at n = 20, 13% at 6, 25% at 3 (6.0% at 40).
+FEW_PROMPTS = 20
 
 
 class CompareError(HarnessError):
@@ -116,6 +120,18 @@ class Comparison:
             "B minus A; in every resample both runs get the same prompts"
         )
 
+    @property
+    def caution(self) -> str:
+        """A warning where some dimension has so few prompts that its interval is too narrow, else ''."""
+        few = min((r.n_prompts for r in self.rows if r.kind == "dimension" and not r.refused), default=FEW_PROMPTS)
+        if few >= FEW_PROMPTS:
+            return ""
+        return (
+            f"only {few} prompts for some dimension: with fewer than {FEW_PROMPTS} the percentile interval is too "
+            f"narrow, and a difference that is not there is marked more often than {100 - round(100 * self.level)}% "
+            "of the time"
+        )
+
     def to_json(self) -> dict:
         return {
             "a": {"label": self.label_a, "run": str(self.a.run_dir), "fingerprint": self.a.data["fingerprint"]},
@@ -123,6 +139,7 @@ class Comparison:
             "suite": self.suite,
             "benchmark": self.benchmark,
             "test": {"name": TEST, "resamples": self.n_resamples, "seed": self.seed, "level": self.level},
+            "caution": self.caution or None,
             "differs": list(self.differs),
             "items": dict(zip(("shared", "only_a", "only_b"), self.n_items)),
             "rows": [r.to_json() for r in self.rows],
@@ -292,7 +309,7 @@ def _differences(a: RunResults, b: RunResults, items_a: dict, items_b: dict, sha
     other_seeds = sum(seeds["a"][k] != seeds["b"][k] for k in both)
     if other_seeds:
         found.append(f"seeds: {other_seeds} of {len(both)} paired videos have other seeds (another run.base_seed)")
-    images = sum(items_a[i]["image"] != items_b[i]["image"] for i in shared)
+    images = sum(not _same_image(items_a[i]["image"], items_b[i]["image"]) for i in shared)
     if images:
         found.append(
             f"conditioning images: {images} of {len(shared)} items use another file (e.g. a crop at another aspect)"
@@ -309,6 +326,17 @@ def _differences(a: RunResults, b: RunResults, items_a: dict, items_b: dict, sha
             f"items: {only[0]} only in A, {only[1]} only in B (left out; the shared {len(shared)} are compared)"
         )
     return tuple(found)
+
+
+def _same_image(a: str | None, b: str | None) -> bool:
+    """The same path, or two files of the same content."""
+    if a == b:
+        return True
+    if a is None or b is None or not (Path(a).is_file() and Path(b).is_file()):
+        return False
+    from eval.atomic import sha256_file
+
+    return sha256_file(a) == sha256_file(b)
 
 
 def compare_runs(runs: Sequence[RunResults], **kwargs) -> list[Comparison]:
@@ -330,6 +358,7 @@ def format_comparison(comparison: Comparison) -> str:
         f"  B: {c.label_b}  ({c.b.run_dir})",
         *(f"  differs: {d}" for d in c.differs or ("nothing but the scores",)),
         f"test: {c.test}; * = the interval excludes 0",
+        *([f"caution: {c.caution}"] if c.caution else []),
         f"{'':<{width}}{'A':>8}{'B':>8}{'B - A':>8}  {'interval':<18} prompts",
     ]
     for r in c.rows:

@@ -203,7 +203,8 @@ def test_cli_and_pages_agree(pair, tmp_path, capsys):
     out, pages = done.stdout.split("\ncompare page: ")
     (cli,) = json.loads(out)
     test = {"name": "paired percentile bootstrap over prompts", "resamples": 1000, "seed": 0, "level": 0.95}
-    assert cli["test"] == test
+    assert cli["test"] == test and cli["caution"].startswith("only 8 prompts for some dimension")
+    assert f"Caution: {cli['caution']}." in Path(pages.strip()).read_text()
     assert_cli_matches_page(cli, Path(pages.strip()))
     # the report of the same runs holds the same page, linked from the leaderboard
     index = build_report([a, b], tmp_path / "report")

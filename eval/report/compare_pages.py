@@ -101,6 +101,7 @@ def _common(c: Comparison) -> dict:
         "run_b": str(c.b.run_dir),
         "suite": c.suite,
         "test": c.test,
+        "caution": c.caution,
         "banner": BANNER if c.a.random_weights or c.b.random_weights else "",
         "style": (TEMPLATES / "style.css").read_text(),
         "script": Markup((TEMPLATES / "sortable.js").read_text()),
@@ -162,7 +163,7 @@ def _pairs_page(c: Comparison, dim: str, media: dict, plot: bytes | None) -> str
                     "state": "not generated" if video["video"] is None else "video file missing",
                 }
             )
-        images = list(dict.fromkeys(v["image"] for v in (pair.a, pair.b) if v["image"]))
+        images = {media.get(v["image"]): Path(v["image"]).name for v in (pair.a, pair.b) if v["image"]}  # by content
         shown.append(
             {
                 "rank": rank,
@@ -171,7 +172,7 @@ def _pairs_page(c: Comparison, dim: str, media: dict, plot: bytes | None) -> str
                 "prompt": pair.a["prompt"],
                 "item_id": pair.a["item_id"],
                 "index": pair.a["index"],
-                "images": [{"src": media.get(i), "name": Path(i).name} for i in images],
+                "images": [{"src": src, "name": name} for src, name in images.items()],
                 "sides": sides,
             }
         )
