@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.aggregate import get_benchmark, paired_bootstrap, percent
+from eval.aggregate import paired_bootstrap, percent
+from eval.benchmarks import get_benchmark
 from eval.errors import HarnessError
 from eval.report.load import RunResults, load_results
 
@@ -268,12 +269,12 @@ def _numbers(run: RunResults, dim: str):
 
 def _prompt_values(run: RunResults, dim: str) -> dict[str, float]:
     """Item id -> the mean of its videos' scores, as a fraction (the dimension's reducer, equal weights)."""
-    from eval.scoring.dimensions import VideoScore, adapter
+    from eval.scoring.specs import VideoScore, spec
 
     by_item: dict[str, list] = defaultdict(list)
     for video, score in _numbers(run, dim):
         by_item[video["item_id"]].append(VideoScore(score))
-    reduce = adapter(dim).reduce
+    reduce = spec(dim).reduce
     return {item: reduce(scores) for item, scores in by_item.items()}
 
 

@@ -13,7 +13,8 @@ import pytest
 from report_fixtures import RAW, rescore_videos, write_results
 from scipy import stats
 
-from eval.aggregate import get_benchmark, paired_bootstrap
+from eval.aggregate import paired_bootstrap
+from eval.benchmarks import get_benchmark
 from eval.compare import compare, main
 from eval.report import build_report
 from eval.report.compare_pages import page_name

@@ -13,7 +13,7 @@ from pathlib import Path
 from report_fixtures import rescore_videos, write_results
 from test_report_browser import artifacts, browser, images_loaded  # noqa: F401  (fixtures)
 
-from eval.aggregate import get_benchmark
+from eval.benchmarks import get_benchmark
 from eval.report import build_report
 
 MINUS = "B \u2212 A"  # the pages' header: B &minus; A

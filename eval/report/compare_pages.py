@@ -116,7 +116,7 @@ def _compare_page(c: Comparison, plot: bytes | None, back: str | None) -> str:
         rows.append(
             {
                 "name": row.name,
-                "title": row_title(row),
+                "title": row_title(row, c.benchmark),
                 "kind": row.kind,
                 "pairs": pairs,
                 "a": _value(None if row.a is None else 100 * row.a),

@@ -3,16 +3,17 @@ differences."""
 
 from __future__ import annotations
 
+from eval.benchmarks import get_benchmark
 from eval.compare import Comparison
 from eval.report.plots import _pyplot
-from eval.report.table import GROUP_TITLES, dimension_label
+from eval.report.table import dimension_label
 
 
-def row_title(row) -> str:
+def row_title(row, benchmark: str) -> str:
     """A row's name as the leaderboard writes it: ``Total``, ``Quality``, ``subject consistency``."""
     if row.kind == "total":
         return "Total"
-    return GROUP_TITLES.get(row.name, row.name) if row.kind == "group" else dimension_label(row.name)
+    return get_benchmark(benchmark).group_titles[row.name] if row.kind == "group" else dimension_label(row.name)
 
 
 def differences(comparison: Comparison):
@@ -35,7 +36,7 @@ def differences(comparison: Comparison):
             capsize=3,
         )
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(rows)), [row_title(r) for r in rows])
+    ax.set_yticks(range(len(rows)), [row_title(r, comparison.benchmark) for r in rows])
     ax.set_xlabel(f"B minus A (percent points), {round(100 * comparison.level)}% interval")
     ax.set_title("Paired differences (red: the interval excludes 0)")
     ax.grid(axis="x", alpha=0.3)
