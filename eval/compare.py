@@ -183,21 +183,32 @@ def compare(
     boot = paired_bootstrap(
         values_a, values_b, benchmark, n_resamples=n_resamples, seed=seed, level=level, check_range=False
     )
-    counts = {dim: len(prompts) for dim, prompts in shared_of.items()}
     rows = [
-        _row(dim, "dimension", boot.a.raw[dim], boot.b.raw[dim], boot.raw.get(dim), refused[dim], counts)
+        _row(
+            dim,
+            "dimension",
+            boot.a.raw[dim],
+            boot.b.raw[dim],
+            boot.raw.get(dim),
+            refused[dim],
+            len(shared_of.get(dim, ())),
+        )
         for dim in dims
     ]
     for group, members in bench.groups.items():
-        needs = [f"{d} ({refused.get(d) or 'not scored'})" for d in members if d not in values_a]
-        why = f"needs {'; '.join(needs)}" if needs else ""
-        rows.append(_row(group, "group", boot.a.groups[group], boot.b.groups[group], boot.groups[group], why, counts))
-    needs = [g for g in bench.groups if boot.a.groups[g] is None]
-    rows.append(
-        _row(
-            TOTAL, "total", boot.a.total, boot.b.total, boot.total, f"needs {', '.join(needs)}" if needs else "", counts
+        needs = "; ".join(f"{d} ({refused.get(d) or 'not scored'})" for d in members if d not in values_a)
+        rows.append(
+            _row(
+                group,
+                "group",
+                boot.a.groups[group],
+                boot.b.groups[group],
+                boot.groups[group],
+                needs and f"needs {needs}",
+            )
         )
-    )
+    needs = ", ".join(g for g in bench.groups if boot.a.groups[g] is None)
+    rows.append(_row(TOTAL, "total", boot.a.total, boot.b.total, boot.total, needs and f"needs {needs}"))
     label_a, label_b = _labels(a, b)
     return Comparison(
         a=a,
@@ -216,10 +227,10 @@ def compare(
     )
 
 
-def _row(name, kind, a, b, interval, refused, counts) -> Row:
+def _row(name: str, kind: str, a, b, interval, refused: str, n_prompts: int = 0) -> Row:
     if refused:
         return Row(name, kind, refused=refused)
-    return Row(name, kind, a, b, interval.low, interval.high, counts.get(name, 0))
+    return Row(name, kind, a, b, interval.low, interval.high, n_prompts)
 
 
 def _check_pairable(a: RunResults, b: RunResults) -> str:
@@ -233,7 +244,7 @@ def _check_pairable(a: RunResults, b: RunResults) -> str:
         raise CompareError(
             f"{a.path} is scored as {da['benchmark']} and {b.path} as {db['benchmark']}; compare runs of one benchmark"
         )
-    if da["fingerprint"] == db["fingerprint"] and a.path == b.path:
+    if a.path == b.path:
         raise CompareError(f"{a.path} is given twice; compare two different runs")
     return da["benchmark"]
 
