@@ -38,7 +38,9 @@ def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
     # camera_motion first: i2v_background's DreamSim moves torch.hub's folder to ./models for the rest of the
     # process, where VBench's torch.hub.load("facebookresearch/co-tracker", ...) would then look (and download)
     order = sorted(dims, key=lambda d: d != "camera_motion")
-    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on("cpu"):
+    import vbench2_beta_i2v.i2v_background as background
+
+    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on("cpu", background):
         bench = VBenchI2V(torch.device("cpu"), str(work / "full_info.json"), str(work / "out"))
         os.makedirs(work / "out", exist_ok=True)
         bench.evaluate(str(videos), "bench", dimension_list=order, local=True, resolution="16-9")
