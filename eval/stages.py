@@ -197,7 +197,9 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     a first launch flags them (with every other dimension) and a second scores those it keeps."""
     from eval.scoring.setup import prepare_scoring
     from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
+    from eval.scoring.video_major import runs_video_major
     from eval.workers.score import ScoreShard, scoreable, selection
+    from eval.workers.score_videos import VideoMajorShard
 
     dims = scoring_dimensions(cfg, plan)
     filtered = [d for d in dims if applies(plan.suite.task, d)]
@@ -221,22 +223,25 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             )
             break
         done = done_records(run_dir, verify=False)
-        workers = []
+        workers, sizes = [], {}
         for dim in wave:
             chosen = selection(run_dir, plan, dim, done, scorers)
             if chosen is not None:
                 for line in selection_notes(plan.items, chosen):
                     print(line)
-            chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
-            workers += [
-                w
-                for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
-                if w.todo()
-            ]
+            sizes[dim] = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+        joint = [d for d in wave if runs_video_major(d)]  # one shard per chunk scores all of these
+        if joint:
+            chunks = max(sizes[d] for d in joint)
+            shards = (VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config) for c in range(chunks))
+            workers += [w for w in shards if w.todo()]
+        for dim in (d for d in wave if d not in joint):
+            shards = (ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config) for c in range(sizes[dim]))
+            workers += [w for w in shards if w.todo()]
         if not workers:
             continue
         print(
-            f"score: {len(workers)} shards over {len({w.dimension for w in workers})} dimensions, "
+            f"score: {len(workers)} shards over {len({d for w in workers for d in w.dimensions})} dimensions, "
             f"launcher {cfg.launcher.name}"
         )
         launched += len(workers)

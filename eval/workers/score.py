@@ -122,6 +122,10 @@ class ScoreShard(submitit.helpers.Checkpointable):
     def shard(self) -> str:
         return f"{self.dimension}:{self.chunk}"
 
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return (self.dimension,)
+
     def todo(self) -> list[tuple[Unit, GenerationRecord]]:
         run_dir = Path(self.run_dir)
         plan, done = load_plan(run_dir), done_records(run_dir)
@@ -141,7 +145,6 @@ class ScoreShard(submitit.helpers.Checkpointable):
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
         import torch
 
-        from eval.scoring.setup import dimension_code
         from eval.scoring.vbench_call import VideoInput, compute
 
         start = time.perf_counter()
@@ -149,13 +152,7 @@ class ScoreShard(submitit.helpers.Checkpointable):
         todo = self.todo()
         if not todo:
             return ScoreResult(self.dimension, self.chunk, 0, 0, time.perf_counter() - start)
-        code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
-        if recorded and code != recorded:
-            raise ScoreShardFailed(
-                f"{self.dimension}: this process would run {code}, but its scorer id names "
-                f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
-                "run scoring in a fresh process with the same scoring.vbench_source"
-            )
+        self.check_code()
         items = load_plan(run_dir).items
         out = scores_path(run_dir, self.dimension, self.chunk, self.n_chunks)
         failed, ready = 0, []
@@ -215,6 +212,18 @@ class ScoreShard(submitit.helpers.Checkpointable):
                 f"see {out} (status=failed lines say why); other videos' scores are kept"
             )
         return result
+
+    def check_code(self) -> None:
+        """Raises unless the VBench code this process imports is the code the scorer id names."""
+        from eval.scoring.setup import dimension_code
+
+        code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
+        if recorded and code != recorded:
+            raise ScoreShardFailed(
+                f"{self.dimension}: this process would run {code}, but its scorer id names "
+                f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
+                "run scoring in a fresh process with the same scoring.vbench_source"
+            )
 
     def check_video(self, path: Path, record: GenerationRecord | None = None) -> str | None:
         """Why ``path`` cannot be scored, or None. The facts come from the manifest line, measured when
