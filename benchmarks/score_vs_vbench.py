@@ -19,7 +19,9 @@ tests use. The defaults are the issue's sizes (97 frames, 24 fps, 256x448, 6 I2V
 3 repeats); on a slow or shared CPU pass smaller ones and say so.
 
     .venv/bin/python benchmarks/score_vs_vbench.py [--videos 6 --frames 97 --height 256 --width 448]
-        [--static-videos 25] [--repeats 3] [--rss 2,8] [--skip i2v,static,rss]
+        [--static-videos 25] [--repeats 3] [--rss 2,8] [--skip i2v,static,rss] [--device cpu]
+    # the same comparison at full size on a GPU (target harness/official <= 0.33)
+    .venv/bin/python benchmarks/score_vs_vbench.py --device cuda --height 544 --width 960
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def i2v_overrides(args, videos: Path) -> list[str]:
         "generator=external",
         f"generator.videos={videos}",
         f"generator.expect_fps={FPS}",
+        f"scoring.device={args.device}",
     ]
 
 
@@ -99,6 +102,7 @@ def t2v_overrides(args, root: Path) -> list[str]:
         "generator=external",
         f"generator.videos={root / 'videos'}",
         f"generator.expect_fps={FPS}",
+        f"scoring.device={args.device}",
     ]
 
 
@@ -162,10 +166,10 @@ def _child(*argv: str) -> tuple[float, dict]:
 # --- the children: each prints one JSON line last ---------------------------------------------------------
 
 
-def child_official_i2v(run_dir: Path, work: Path) -> dict:
+def child_official_i2v(run_dir: Path, work: Path, device: str) -> dict:
     from vbench_official import official
 
-    return _hexes(official(run_dir, work, QUALITY))
+    return _hexes(official(run_dir, work, QUALITY, device))
 
 
 def _hexes(results: dict) -> dict:
@@ -188,7 +192,7 @@ def child_harness(run_dir: Path, overrides: list[str], dims: list[str]) -> dict:
     return {f"{r.dimension}|{names[r.key]}": r.value.hex() for r in read_scores(run_dir) if r.status == "ok"}
 
 
-def child_official_static(run_dir: Path, work: Path) -> dict:
+def child_official_static(run_dir: Path, work: Path, device: str) -> dict:
     """VBench's ``static_filter(args)`` as its CLI runs it (``vbench/cli/static_filter.py:120-162``)."""
     import torch
     import vbench.cli.static_filter as module
@@ -214,7 +218,7 @@ def child_official_static(run_dir: Path, work: Path) -> dict:
         alternate_corr=False,
         filter_scope="temporal_flickering",
     )
-    module.DEVICE = torch.device("cpu")
+    module.DEVICE = torch.device(device)
     module.static_filter(args)
     kept = json.loads((work / "out" / args.store_name).read_text())[STATIC_PROMPT]["static_path"]
     return {"kept": [Path(p).name for p in kept]}
@@ -253,11 +257,11 @@ def child_rss(run_dir: Path, n: int) -> dict:
 def child(argv: list[str]) -> None:
     kind, *rest = argv
     if kind == "official-i2v":
-        out = child_official_i2v(Path(rest[0]), Path(rest[1]))
+        out = child_official_i2v(Path(rest[0]), Path(rest[1]), rest[2])
     elif kind == "harness":
         out = child_harness(Path(rest[0]), json.loads(rest[1]), json.loads(rest[2]))
     elif kind == "official-static":
-        out = child_official_static(Path(rest[0]), Path(rest[1]))
+        out = child_official_static(Path(rest[0]), Path(rest[1]), rest[2])
     elif kind == "harness-static":
         out = child_harness_static(Path(rest[0]), json.loads(rest[1]))
     else:
@@ -313,6 +317,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--rss", type=lambda s: [int(x) for x in s.split(",")], default=[2, 8])
     p.add_argument("--skip", default="", help="comma-separated parts to leave out: i2v, static, rss")
+    p.add_argument("--device", default="cpu", help="cpu or cuda, for both sides")
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     args = p.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -333,7 +338,10 @@ def main() -> None:
         seconds, values = compare(
             "I2V",
             [
-                ("official", lambda r: _child("official-i2v", str(i2v), str(_fresh(work / f"official-{r}")))),
+                (
+                    "official",
+                    lambda r: _child("official-i2v", str(i2v), str(_fresh(work / f"official-{r}")), args.device),
+                ),
                 (
                     "harness",
                     lambda r: _child(
@@ -349,7 +357,12 @@ def main() -> None:
         seconds, values = compare(
             "static filter",
             [
-                ("official", lambda r: _child("official-static", str(t2v), str(_fresh(work / f"static-official-{r}")))),
+                (
+                    "official",
+                    lambda r: _child(
+                        "official-static", str(t2v), str(_fresh(work / f"static-official-{r}")), args.device
+                    ),
+                ),
                 (
                     "harness",
                     lambda r: _child(

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 
-def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
+def official(run_dir: Path, work: Path, dims: list[str], device: str = "cpu") -> dict:
     """``{dimension: [aggregate, per-video list, ...]}`` from ``VBenchI2V.evaluate``; each item is asked for
     the dimensions it lists (all of ``dims`` if it lists none), as VBench's full-info JSON does."""
     import torch
@@ -38,8 +38,8 @@ def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
     # camera_motion first: i2v_background's DreamSim moves torch.hub's folder to ./models for the rest of the
     # process, where VBench's torch.hub.load("facebookresearch/co-tracker", ...) would then look (and download)
     order = sorted(dims, key=lambda d: d != "camera_motion")
-    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on("cpu"):
-        bench = VBenchI2V(torch.device("cpu"), str(work / "full_info.json"), str(work / "out"))
+    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on(device):
+        bench = VBenchI2V(torch.device(device), str(work / "full_info.json"), str(work / "out"))
         os.makedirs(work / "out", exist_ok=True)
         bench.evaluate(str(videos), "bench", dimension_list=order, local=True, resolution="16-9")
     return json.loads((work / "out" / "bench_eval_results.json").read_text())

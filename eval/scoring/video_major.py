@@ -9,12 +9,13 @@ both to an inner function over the list (``RUNNERS`` names it and where the list
   ``eval.scoring.vbench_call``); the recorded arguments are then used for every video. Loads that VBench makes
   identically are made once: ``torch.hub.load`` of the same repo and entry point (DINO ViT-B/16 for
   subject_consistency and i2v_subject: ``vbench/utils.py:295-303`` and ``vbench2_beta_i2v/utils.py:300-308``
-  differ only in ``read_frame``/``resolution``, which DINO's ``dino_vitb16(pretrained=True, **kwargs)`` passes
-  on to ``VisionTransformer(**kwargs)``, which ignores them: facebookresearch/dino ``hubconf.py``,
-  ``vision_transformer.py``) and ``clip.load`` of the same file on the same device (ViT-B/32 for
-  background_consistency and appearance_style). A test checks the shared builds' weights are equal.
-* **Decodes**: two decoders, as VBench has. ``decord``: ``load_video`` (``vbench/utils.py:147-158``,
-  ``vbench2_beta_i2v/utils.py:168-176``) reads every frame with ``VideoReader(path, num_threads=1)`` and
+  differ only in ``read_frame``/``resolution``, extra keywords that DINO's ``dino_vitb16(pretrained=True,
+  **kwargs)`` passes on to ``vit_base``, whose ``VisionTransformer(..., **kwargs)`` ignores them; the weights
+  come from the same URL: facebookresearch/dino 144f705 ``hubconf.py:50-62``, ``vision_transformer.py``).
+  A test checks that the two builds' weights are equal. (CLIP ViT-B/32, which appearance_style would share
+  with background_consistency, is built once anyway: appearance_style is not scored here.)
+* **Decodes**: two decoders, as VBench has. ``decord``: ``load_video`` (``vbench/utils.py:147-175``,
+  ``vbench2_beta_i2v/utils.py:168-192``) reads every frame with ``VideoReader(path, num_threads=1)`` and
   ``get_batch(range(len))``; the frames of that very call are kept (uint8) and VBench's ``load_video`` runs
   unchanged on a stand-in ``VideoReader`` that returns them, so its float conversion and transforms are VBench's.
   ``cv2``: temporal_flickering, motion_smoothness, dynamic_degree and the static filter read
@@ -263,29 +264,22 @@ def with_early_exit(model, check: str, extra_pairs: int) -> None:
 
 @contextmanager
 def shared_loads(cache: dict):
-    """``torch.hub.load`` and ``clip.load`` return the model already built for the same arguments that make it
-    (hub: repo, entry point, source; clip: file, device)."""
-    import clip
+    """``torch.hub.load`` of a local repo and entry point (VBench's local mode: DINO) returns the model already
+    built with them; other loads (DreamSim's own backbones) are left alone."""
     import torch.hub
 
     from .vbench_call import _patched
 
-    def memo(original, key):
-        def load(*args, **kwargs):
-            k = (original.__module__, key(*args, **kwargs))
-            if k not in cache:
-                cache[k] = original(*args, **kwargs)
-            return cache[k]
+    original = torch.hub.load
 
-        return load
+    def load(repo_or_dir, model, *args, source="github", **kwargs):
+        if source != "local":
+            return original(repo_or_dir, model, *args, source=source, **kwargs)
+        if (repo_or_dir, model) not in cache:
+            cache[repo_or_dir, model] = original(repo_or_dir, model, *args, source=source, **kwargs)
+        return cache[repo_or_dir, model]
 
-    def hub_key(repo_or_dir, model=None, *args, source="github", **kwargs):
-        return repo_or_dir, model or kwargs.get("model"), source
-
-    def clip_key(name, device="cpu", *args, **kwargs):
-        return name, str(device)
-
-    with _patched(torch.hub, "load", memo(torch.hub.load, hub_key)), _patched(clip, "load", memo(clip.load, clip_key)):
+    with _patched(torch.hub, "load", load):
         yield
 
 
