@@ -321,6 +321,9 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     args = p.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    samples = max(args.static_videos, *args.rss)
+    if any(samples // (samples // n) != n for n in args.rss):
+        p.error(f"--rss {args.rss}: each must be the first chunk of the prompt's {samples} videos (25: 2 and 8)")
     import tempfile
 
     from harness import compose

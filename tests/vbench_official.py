@@ -10,8 +10,8 @@ from pathlib import Path
 
 
 def official(run_dir: Path, work: Path, dims: list[str], device: str = "cpu") -> dict:
-    """``{dimension: [aggregate, per-video list, ...]}`` from ``VBenchI2V.evaluate``; each item is asked for
-    the dimensions it lists (all of ``dims`` if it lists none), as VBench's full-info JSON does."""
+    """``{dimension: [aggregate, per-video list, ...]}`` from ``VBenchI2V.evaluate`` on the run's videos; each item
+    is asked for the dimensions it lists (all of ``dims`` if it lists none), as VBench's full-info JSON does."""
     import torch
     from vbench2_beta_i2v import VBenchI2V
 
@@ -31,7 +31,7 @@ def official(run_dir: Path, work: Path, dims: list[str], device: str = "cpu") ->
         (crops / Path(item.image).name).symlink_to(item.image)
         asked = [d for d in dims if not item.dimensions or d in item.dimensions]
         info.append({"prompt_en": item.prompt, "dimension": asked, "image_name": Path(item.image).name})
-    for unit in plan.units:
+    for unit in (u for u in plan.units if u.key in done):
         (videos / f"{plan.items[unit.item_id].prompt}-{unit.index}.mp4").symlink_to(run_dir / done[unit.key].video)
     (work / "full_info.json").write_text(json.dumps(info))
     link_dreamsim_models(work)
