@@ -310,10 +310,10 @@ class VideoMajorScorer:
     def _recorded(self, dimension: str) -> tuple[list, dict]:
         import json
 
-        from .dimensions import adapter
+        from .specs import spec
         from .vbench_call import _patched, vbench_env
 
-        module = importlib.import_module(adapter(dimension).module)
+        module = importlib.import_module(spec(dimension).module)
         runner, recorded = RUNNERS[dimension], []
 
         def recorder(*args, **kwargs):
@@ -331,7 +331,7 @@ class VideoMajorScorer:
 
     def score(self, dimension: str, path: str, image: str | None, frames: int, decoded: dict[str, dict]):
         """VBench's per-video result for one decoded video, as a ``VideoScore``; raises if VBench gives none or NaN."""
-        from .dimensions import VideoScore, adapter
+        from .specs import VideoScore, spec
         from .vbench_call import VBenchCallError, _patched
 
         runner, (args, kwargs) = RUNNERS[dimension], self.calls[dimension]
@@ -343,11 +343,11 @@ class VideoMajorScorer:
                     return VideoScore(1.0 if args[0].infer(path) else 0.0)
             args = list(args)
             args[runner.videos_at] = [(image, path) if runner.pairs else path]
-            module = importlib.import_module(adapter(dimension).module)
+            module = importlib.import_module(spec(dimension).module)
             _, results = getattr(module, runner.inner)(*args, **kwargs)
         if not results:
             raise VBenchCallError(f"VBench returned no {dimension} result for {path}")
-        score = adapter(dimension).per_video(results[0], frames)
+        score = spec(dimension).per_video(results[0], frames)
         if not math.isfinite(score.value):
             raise VBenchCallError(f"VBench's {dimension} model returned {score.value} for {path}")
         return score
