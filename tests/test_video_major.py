@@ -86,7 +86,7 @@ def test_one_worker_decodes_each_video_once_builds_each_model_once_and_equals_vb
     assert {k: v.hex() for k, v in ours.items()} == {k: float(v).hex() for k, v in theirs.items()}
 
 
-def test_shared_dino_is_the_model_vbench_builds_for_each_dimension(scored, tmp_path):
+def test_shared_dino_is_the_model_vbench_builds_for_each_dimension(tmp_path):
     """subject_consistency's and i2v_subject's own builds (no sharing) have identical weights."""
     import torch
     from harness import compose
@@ -149,7 +149,7 @@ def _video(path, moving: bool, fps=8, frames=9):
 
 
 @pytest.mark.parametrize("dimension", ["dynamic_degree", "static_filter"])
-def test_early_exit_gives_vbench_infer_boolean(dimension, tmp_path, scored):
+def test_early_exit_gives_vbench_infer_boolean(dimension, tmp_path):
     """VBench's own ``infer`` with and without the early exit, on a moving and a static video (RAFT, random
     fixture weights): the same boolean, with no more RAFT calls."""
     import copy as copying

@@ -325,7 +325,7 @@ class VideoMajorScorer:
         info.write_text(json.dumps([]))
         with vbench_env(dimension, self.workdir, self.device, self.ratio) as submodules, shared_loads(self.loads):
             with _patched(module, runner.inner, recorder):
-                getattr(module, f"compute_{dimension}")(str(info), self.device, submodules)
+                getattr(module, spec(dimension).function)(str(info), self.device, submodules)
         (call,) = recorded
         return call
 
