@@ -25,7 +25,7 @@ from eval.scoring.dimensions import VideoScore, adapter
 from eval.scoring.records import current_scores
 from eval.scoring.static_filter import FILTERED, KEEP, STATIC_FILTER, Selection, read_flags
 from eval.vbench_constants import DIMENSIONS, SOURCE
-from eval.workers.score import expected, selection, wanted
+from eval.workers.score import expected, scoreable, selection, wanted
 
 RESULTS_FILE = "results.json"
 RESULTS_SCHEMA = 3  # 2: adds model, date, cost and the per-video table; 3: model_info
@@ -50,22 +50,24 @@ def dimension_scores(
     run_dir: Path, plan: Plan, dimension: str, scorer: str, done: dict, chosen: Selection | None = None
 ) -> tuple[dict, dict[str, list]]:
     """Counts and per-prompt scores of one dimension over the run's current videos (those ``chosen`` by
-    the static filter, if given); ``done`` is the run's ``done_records``."""
-    current = {r.sha256 for r in done.values()} if chosen is None else {done[k].sha256 for k in chosen.keys}
-    records = {sha: rec for sha, rec in current_scores(run_dir, dimension, scorer).items() if sha in current}
+    the static filter, if given); ``done`` is the run's ``done_records``. Each video counts once, as in VBench,
+    which scores every file: byte-identical videos share one stored score (keyed by sha256) but count apart."""
+    have = current_scores(run_dir, dimension, scorer)
+    units = [(u, have.get(r.sha256)) for u, r in scoreable(plan, dimension, done, chosen)]
+    records = [(u, rec) for u, rec in units if rec is not None]
     by_prompt: dict[str, list[VideoScore]] = defaultdict(list)
-    for rec in records.values():
+    for unit, rec in records:
         if rec.status == "ok":
-            by_prompt[rec.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
+            by_prompt[unit.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
     n_ok = sum(len(v) for v in by_prompt.values())
-    failed = [r for r in records.values() if r.status == "failed"]
+    failed = [r for _, r in records if r.status == "failed"]
     counts = {
         "n_scored": n_ok,
         "n_expected": expected(plan, dimension, chosen),
         "n_failed": len(failed),
         "n_failed_for_good": sum(r.retryable is False for r in failed),
         "errors": dict(sorted(Counter(r.error.strip().splitlines()[0] for r in failed if r.error).items())),
-        "last_scored": max((r.time for r in records.values()), default=None),
+        "last_scored": max((r.time for _, r in records), default=None),
     }
     return counts, dict(sorted(by_prompt.items()))
 

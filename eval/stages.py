@@ -195,9 +195,10 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
 
     Where VBench's T2V static filter chooses temporal_flickering's videos (``eval.scoring.static_filter``),
     a first launch flags them (with every other dimension) and a second scores those it keeps."""
+    from eval.scoring.records import current_scores
     from eval.scoring.setup import prepare_scoring
     from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
-    from eval.workers.score import ScoreShard, scoreable, selection
+    from eval.workers.score import ScoreShard, pending, scoreable, selection
 
     dims = scoring_dimensions(cfg, plan)
     filtered = [d for d in dims if applies(plan.suite.task, d)]
@@ -228,10 +229,11 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
                 for line in selection_notes(plan.items, chosen):
                     print(line)
             chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+            have, again = current_scores(run_dir, dim, scorers[dim]), bool(config.get("retry_failed"))
             workers += [
-                w
-                for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
-                if w.todo()
+                ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config)
+                for c in range(chunks)
+                if pending(plan, dim, done, chosen, have, c, chunks, again)
             ]
         if not workers:
             continue

@@ -8,46 +8,23 @@ link opens. Screenshots go to ``$SKYREELS_TEST_ARTIFACTS`` (default ``test-artif
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import BrowserMissing, chromium
 from conftest import HAVE_THIRD_PARTY
 
 from eval.baselines import load_baselines
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,2000",
-)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        done = subprocess.run(["bash", str(REPO / "scripts" / "install_browser.sh")], capture_output=True, text=True)
-        if done.returncode:
-            pytest.fail(
-                f"headless Chromium is missing and could not be installed: {done.stderr.strip()}; "
-                "run `sudo bash scripts/install_browser.sh` (Debian's chromium and chromium-driver)"
-            )
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    driver.set_page_load_timeout(60)
+    try:
+        driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
+    except BrowserMissing as err:
+        pytest.fail(str(err))
     yield driver
     driver.quit()
 

@@ -21,6 +21,7 @@ PLOT_TITLES = {
     "groups": "Quality against the other group",
     "cost": "Generation cost per video",
 }
+PAGE_SIZE = 100  # drill-down rows displayed at once (templates/pager.js)
 BANNER = (
     "Tiny random-weight models made these videos or scored them: every score in this report is meaningless. "
     "The run only shows the pipeline working end to end."
@@ -152,6 +153,8 @@ def leaderboard_page(
             banner=BANNER if any(r.random_weights for r in runs) else "",
             style=(TEMPLATES / "style.css").read_text(),
             script=Markup((TEMPLATES / "sortable.js").read_text()),
+            pager=Markup((TEMPLATES / "pager.js").read_text()),
+            page_size=PAGE_SIZE,
         )
     )
 
@@ -239,6 +242,8 @@ def videos_page(run: RunResults, dimensions: list[str], media: dict[str, dict]) 
             banner=BANNER if run.random_weights else "",
             style=(TEMPLATES / "style.css").read_text(),
             script=Markup((TEMPLATES / "sortable.js").read_text()),
+            pager=Markup((TEMPLATES / "pager.js").read_text()),
+            page_size=PAGE_SIZE,
         )
     )
 

@@ -15,7 +15,10 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
         var order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
         return ascending ? order : -order;
       });
-      rows.forEach(function (row) { body.appendChild(row); });
+      var sorted = document.createDocumentFragment();
+      rows.forEach(function (row) { sorted.appendChild(row); });
+      body.appendChild(sorted);
+      table.dispatchEvent(new Event("sorted"));
     });
   });
 });
