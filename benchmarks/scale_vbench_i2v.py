@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO)]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 FULL_INFO = REPO.parent / "shared" / "vbench" / "vbench2_i2v_full_info.json"
 SOURCES, FRAMES, FPS, HEIGHT, WIDTH, SAMPLES, SHARDS = 4, 16, 24, 144, 256, 5, 512
@@ -105,6 +105,43 @@ def timed(*argv: str) -> tuple[float, str]:
     return seconds, done.stdout
 
 
+def browser_figures(page: Path) -> dict:
+    """First paint, load, rows on screen, and the times of a sort, a filter and a page turn, in headless Chromium."""
+    import tempfile
+
+    from browser import chromium, first_paint_ms
+    from selenium.webdriver.common.by import By
+
+    with tempfile.TemporaryDirectory() as profile:
+        driver = chromium(Path(profile))
+        try:
+            driver.get(page.as_uri())
+            figures = {
+                "first_paint_ms": first_paint_ms(driver),
+                "load_ms": driver.execute_script(
+                    "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd;"
+                ),
+                "rows": len(driver.find_elements(By.CSS_SELECTOR, "#videos tbody tr")),
+                "rows_shown": driver.execute_script(
+                    "return Array.from(document.querySelectorAll('#videos tbody tr'))"
+                    ".filter(r => r.offsetParent !== null).length;"
+                ),
+            }
+            for name, action in {
+                "sort_ms": "document.querySelectorAll('#videos thead th')[7].click();",
+                "filter_ms": "var f = document.querySelector('.pager input.filter'); f.value = 'bubbles';"
+                " f.dispatchEvent(new Event('input'));",
+                "next_page_ms": "document.querySelector('.pager .next').click();",
+            }.items():
+                figures[name] = driver.execute_script(
+                    f"var t = performance.now(); {action} document.body.offsetHeight; return performance.now() - t;"
+                )
+            figures["label"] = driver.find_element(By.CSS_SELECTOR, ".pager .page-label").text
+        finally:
+            driver.quit()
+    return figures
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", type=Path, default=None, help="default: $SKYREELS_CACHE/benchmarks/scale_vbench_i2v")
@@ -115,13 +152,37 @@ def main() -> None:
 
     cache = (args.cache or cache_dir() / "benchmarks" / "scale_vbench_i2v").resolve()
     data, videos = build_inputs(cache, args.full_info, args.items)
-    run = run_args(cache, data, videos)
-    built = (cache / "run" / "results.json").is_file()
-    if not built:
+    run, run_dir = run_args(cache, data, videos), cache / "run"
+    if not (run_dir / "results.json").is_file():
         seconds, _ = timed("-m", "eval.run", *run)
-        print(f"built the run (import, score, aggregate, report; once, cached): {seconds:.1f} s")
-    plan = json.loads((cache / "run" / "plan.json").read_text())
-    print(f"run: {cache / 'run'}: {len(plan['units'])} videos, {len(plan['suite']['items'])} items, {SHARDS} shards")
+        print(f"built the run (import, score, aggregate, report; once, then cached): {seconds:.1f} s")
+    plan = json.loads((run_dir / "plan.json").read_text())
+    scores = sum(1 for f in (run_dir / "scores").glob("*/*.jsonl") for _ in f.open())
+    dims = sorted(p.name for p in (run_dir / "scores").iterdir())
+    print(
+        f"run: {run_dir}: {len(plan['units'])} videos, {len(plan['suite']['items'])} items, {SHARDS} shards; "
+        f"{SOURCES} distinct video files; {scores} score lines over {len(dims)} dimensions "
+        f"(one per distinct file and dimension); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    figures = {
+        "eval.status": timed("-m", "eval.status", str(run_dir)),
+        "planning (run.stages=[])": timed("-m", "eval.run", *run, "run.stages=[]"),
+        "no-op rerun (generate, score)": timed("-m", "eval.run", *run, "run.stages=[generate,score]"),
+        "no-op rerun (every stage)": timed("-m", "eval.run", *run),
+        "aggregate": timed("-m", "eval.run", *run, "run.stages=[aggregate]"),
+        "report (previews in place)": timed("-m", "eval.report", str(run_dir)),
+    }
+    for name, (seconds, _) in figures.items():
+        print(f"{name:32} {seconds:7.1f} s")
+    page = next((run_dir / "report").glob("videos-*.html"))
+    shown = browser_figures(page)
+    print(
+        f"drill-down page ({page.stat().st_size / 2**20:.1f} MiB, {shown['rows']} rows, {shown['rows_shown']} "
+        f"displayed) in headless Chromium: first paint {shown['first_paint_ms']:.0f} ms, load {shown['load_ms']:.0f} "
+        f"ms; sort {shown['sort_ms']:.0f} ms, filter {shown['filter_ms']:.0f} ms, next page "
+        f"{shown['next_page_ms']:.0f} ms ({shown['label']})"
+    )
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
