@@ -247,7 +247,7 @@ def bootstrap(
         sample = {}
         for d in dims:
             idx = rng.integers(0, len(seqs[d]), size=len(seqs[d]))
-            sample[d] = _reduce(d, reducer_of[d], [seqs[d][i] for i in idx])
+            sample[d] = _reduce(d, reducer_of[d], [seqs[d][i] for i in idx.tolist()])  # plain ints: fast
         replicates.append(aggregate(sample, bench.name, check_range=check_range))
 
     return Bootstrap(

@@ -21,7 +21,7 @@ from eval.aggregate import aggregate, bootstrap, get_benchmark
 from eval.atomic import write_json_atomic
 from eval.manifest import done_records
 from eval.plan import Plan
-from eval.scoring.dimensions import VideoScore, adapter
+from eval.scoring.dimensions import VideoScore, adapter, percent_mean, weighted_mean
 from eval.scoring.records import current_scores
 from eval.scoring.static_filter import FILTERED, KEEP, STATIC_FILTER, Selection, read_flags
 from eval.vbench_constants import DIMENSIONS, SOURCE
@@ -103,8 +103,12 @@ def build_results(
         per_dim[dim] = entry
         if complete and dim in bench.dimensions:
             raw[dim] = value
-            records[dim] = list(by_prompt.values())
-            reducers[dim] = lambda prompts, reduce=reduce: reduce([s for scores in prompts for s in scores])
+            prompts = list(by_prompt.values())
+            if reduce in RESAMPLED:  # the same sums in the same order, on arrays of the prompts' videos
+                records[dim], reducers[dim] = list(range(len(prompts))), ResampledMean(prompts, RESAMPLED[reduce])
+            else:
+                records[dim] = prompts
+                reducers[dim] = lambda prompts, reduce=reduce: reduce([s for scores in prompts for s in scores])
     point = aggregate(raw, benchmark, check_range=False)
     ci = (
         bootstrap(records, benchmark, reducers=reducers, n_resamples=n_resamples, seed=seed, check_range=False)
@@ -212,6 +216,40 @@ def video_table(
                     row["scores"][dim] = score.value if score.status == "ok" else "failed"
         rows.append(row)
     return rows
+
+
+# Reducers that are VBench's weighted mean of the videos' scores over a divisor (eval.scoring.dimensions).
+RESAMPLED = {weighted_mean: 1.0, percent_mean: 100.0}
+
+
+class ResampledMean:
+    """``weighted_mean`` (over ``divisor``) of the videos of the prompts a bootstrap replicate drew, from their
+    indices: the videos' values and weights gathered from arrays and summed in order by ``np.cumsum``, which adds
+    in sequence as ``sum`` does on Python 3.11 (the same bits; Python 3.12's compensated ``sum`` may differ in
+    the last bit). 1000 replicates of 5590 videos take a second rather than minutes."""
+
+    def __init__(self, prompts: list[list[VideoScore]], divisor: float):
+        import numpy as np
+
+        flat = [s for scores in prompts for s in scores]
+        self.weights = np.array([s.weight for s in flat], dtype=float)
+        self.products = np.array([s.value * s.weight for s in flat], dtype=float)
+        self.lengths = np.array([len(scores) for scores in prompts])
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        self.divisor = divisor
+
+    def __call__(self, indices) -> float:
+        import numpy as np
+
+        indices = np.asarray(indices)
+        lengths = self.lengths[indices]
+        first = np.cumsum(lengths) - lengths  # where each drawn prompt's videos start in the gathered arrays
+        videos = np.repeat(self.starts[indices] - first, lengths) + np.arange(lengths.sum())
+        total = np.cumsum(self.weights[videos])[-1]
+        if total <= 0:
+            return weighted_mean([])  # its error
+        mean = float(np.cumsum(self.products[videos])[-1]) / float(total)
+        return mean / self.divisor if self.divisor != 1.0 else mean
 
 
 def generation_cost(videos: list[dict]) -> dict | None:
