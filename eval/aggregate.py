@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from eval.benchmarks import BENCHMARKS, Benchmark, get_benchmark
 from eval.errors import HarnessError
-from eval.vbench_constants import BENCHMARKS, DIMENSIONS, Benchmark
+from eval.vbench_constants import DIMENSIONS
 
 Reducer = Callable[[Sequence[Any]], float]
 """Per-prompt records of one dimension -> that dimension's raw aggregate (a fraction)."""
@@ -97,14 +98,6 @@ class Bootstrap:
 def percent(value: float | None) -> float | None:
     """A fraction as percent (``0.8161 -> 81.61``); ``None`` stays ``None``."""
     return None if value is None else 100.0 * value
-
-
-def get_benchmark(name: str) -> Benchmark:
-    """The benchmark called ``name``, or an error listing the known ones."""
-    try:
-        return BENCHMARKS[name]
-    except KeyError:
-        raise AggregateError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}") from None
 
 
 def _check_known(dims: Sequence[str], bench: Benchmark) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.aggregate import aggregate, get_benchmark
+from eval.aggregate import aggregate
 from eval.atomic import sha256_file
+from eval.benchmarks import get_benchmark
 from eval.results import RESULTS_SCHEMA
 from eval.vbench_constants import DIMENSIONS, SOURCE
 

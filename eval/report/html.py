@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.aggregate import get_benchmark
+from eval.benchmarks import get_benchmark
 from eval.report.load import RunResults
-from eval.report.table import GROUP_TITLES, STANDARD_SUITE, dimension_label, display_name
+from eval.report.table import dimension_label, display_name
 from eval.vbench_constants import SOURCE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-TITLES = {"vbench": "VBench (text-to-video)", "vbench_i2v": "VBench-I2V (image-to-video)"}
 PLOT_TITLES = {
     "dimensions": "Per-dimension scores",
     "radar": "Normalised dimensions",
@@ -100,7 +99,7 @@ def leaderboard_page(
             "title": "the published Total of the same model, and this run's Total minus it",
         },
     ]
-    header += [{"label": GROUP_TITLES[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
+    header += [{"label": bench.group_titles[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
     header += [{"label": dimension_label(d), "type": "number", "title": f"{d}, raw (%)"} for d in bench.dimensions]
     header += [
         {"label": "videos scored", "type": "number", "title": "n_scored / n_expected over all dimensions"},
@@ -141,10 +140,10 @@ def leaderboard_page(
         _environment()
         .get_template("leaderboard.html.j2")
         .render(
-            title=TITLES[benchmark],
+            title=bench.title,
             formula=bench.formula,
             constants_source=SOURCE,
-            standard_suite=STANDARD_SUITE[benchmark],
+            standard_suite=bench.suite,
             header=header,
             rows=rows,
             notes=notes,

@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from eval.aggregate import get_benchmark
-from eval.report.table import GROUP_TITLES, dimension_label, display_name, normalised_of
+from eval.benchmarks import get_benchmark
+from eval.report.table import dimension_label, display_name, normalised_of
 
 
 def _pyplot():
@@ -102,7 +102,8 @@ def radar(table: pd.DataFrame, benchmark: str):
 def group_scatter(table: pd.DataFrame, benchmark: str):
     """Quality against I2V (VBench-I2V) or Semantic (VBench), one point per row that has both."""
     plt = _pyplot()
-    other = "i2v" if benchmark == "vbench_i2v" else "semantic"
+    bench = get_benchmark(benchmark)
+    other = next(g for g in bench.groups if g != "quality")
     points = table[table["quality"].notna() & table[other].notna()]
     if points.empty:
         return None
@@ -119,8 +120,8 @@ def group_scatter(table: pd.DataFrame, benchmark: str):
             display_name(row), (row["quality"], row[other]), fontsize=7, xytext=(4, 3), textcoords="offset points"
         )
     ax.set_xlabel("Quality (%)")
-    ax.set_ylabel(f"{GROUP_TITLES[other]} (%)")
-    ax.set_title(f"Quality vs {GROUP_TITLES[other]}")
+    ax.set_ylabel(f"{bench.group_titles[other]} (%)")
+    ax.set_title(f"Quality vs {bench.group_titles[other]}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
