@@ -129,10 +129,10 @@ def browser_figures(page: Path) -> dict:
                 ),
             }
             for name, action in {
+                "next_page_ms": "document.querySelector('.pager .next').click();",
                 "sort_ms": "document.querySelectorAll('#videos thead th')[7].click();",
                 "filter_ms": "var f = document.querySelector('.pager input.filter'); f.value = 'bubbles';"
                 " f.dispatchEvent(new Event('input'));",
-                "next_page_ms": "document.querySelector('.pager .next').click();",
             }.items():
                 figures[name] = driver.execute_script(
                     f"var t = performance.now(); {action} document.body.offsetHeight; return performance.now() - t;"
