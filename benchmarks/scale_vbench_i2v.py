@@ -122,11 +122,8 @@ def browser_figures(page: Path) -> dict:
                 "load_ms": driver.execute_script(
                     "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd;"
                 ),
-                "rows": len(driver.find_elements(By.CSS_SELECTOR, "#videos tbody tr")),
-                "rows_shown": driver.execute_script(
-                    "return Array.from(document.querySelectorAll('#videos tbody tr'))"
-                    ".filter(r => r.offsetParent !== null).length;"
-                ),
+                "rows": driver.execute_script("return document.getElementById('videos').allRows.length;"),
+                "rows_shown": len(driver.find_elements(By.CSS_SELECTOR, "#videos tbody tr")),
             }
             for name, action in {
                 "next_page_ms": "document.querySelector('.pager .next').click();",

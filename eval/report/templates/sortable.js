@@ -1,5 +1,5 @@
 // Click a column header to sort by it (again to reverse); empty cells always sort last. Each row's key is read
-// once per sort (not once per comparison), so thousands of rows sort in a blink.
+// once per sort (not once per comparison); a paged table's rows (table.allRows, pager.js) are sorted in their array.
 document.querySelectorAll("table.sortable").forEach(function (table) {
   var collator = new Intl.Collator();
   table.querySelectorAll("thead th").forEach(function (th, column) {
@@ -9,7 +9,7 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
       table.querySelectorAll("thead th").forEach(function (other) { other.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
       var body = table.tBodies[0];
-      var keyed = Array.prototype.map.call(body.rows, function (row) {
+      var keyed = (table.allRows || Array.prototype.slice.call(body.rows)).map(function (row) {
         var value = row.cells[column].dataset.value;
         var empty = value === undefined || value === "";
         return { row: row, empty: empty, key: numeric && !empty ? parseFloat(value) : value };
@@ -19,9 +19,14 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
         var order = numeric ? a.key - b.key : collator.compare(a.key, b.key);
         return ascending ? order : -order;
       });
-      var sorted = document.createDocumentFragment();
-      keyed.forEach(function (entry) { sorted.appendChild(entry.row); });
-      body.appendChild(sorted);
+      var rows = keyed.map(function (entry) { return entry.row; });
+      if (table.allRows) {  // a paged table (pager.js) shows the new order's first page
+        table.allRows = rows;
+      } else {
+        var sorted = document.createDocumentFragment();
+        rows.forEach(function (row) { sorted.appendChild(row); });
+        body.appendChild(sorted);
+      }
       table.dispatchEvent(new Event("sorted"));
     });
   });
