@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -82,10 +83,15 @@ def _model_cell(row: pd.Series, drilldown: dict[str, str]):
 
 
 def leaderboard_page(
-    table: pd.DataFrame, benchmark: str, runs: list[RunResults], plots: dict[str, bytes], drilldown: dict[str, str]
+    table: pd.DataFrame,
+    benchmark: str,
+    runs: list[RunResults],
+    plots: dict[str, bytes],
+    drilldown: dict[str, str],
+    comparisons: Sequence[dict] = (),
 ) -> str:
     """The leaderboard page for ``table`` with ``plots`` (name -> PNG bytes) embedded; ``drilldown`` maps a
-    run's fingerprint to its page."""
+    run's fingerprint to its page; ``comparisons`` links the compare pages (``href``, ``text``, ``why``)."""
     from markupsafe import Markup, escape
 
     bench = get_benchmark(benchmark)
@@ -147,6 +153,7 @@ def leaderboard_page(
             header=header,
             rows=rows,
             notes=notes,
+            comparisons=comparisons,
             plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
             provenance=[_provenance(r) for r in runs],
             banner=BANNER if any(r.random_weights for r in runs) else "",

@@ -150,18 +150,23 @@ PLOTS = {"dimensions": dimension_bars, "radar": radar, "groups": group_scatter, 
 
 def render_plots(table: pd.DataFrame, benchmark: str) -> dict[str, dict[str, bytes]]:
     """Every plot that has something to show: ``{name: {"png": bytes, "svg": bytes}}`` (no timestamps in either)."""
+    rendered = {}
+    for name, draw in PLOTS.items():
+        fig = draw(table, benchmark)
+        if fig is not None:
+            rendered[name] = figure_bytes(fig)
+    return rendered
+
+
+def figure_bytes(fig) -> dict[str, bytes]:
+    """``{"png": bytes, "svg": bytes}`` of ``fig`` (no timestamps in either), which is then closed."""
     import io
 
     plt = _pyplot()
     rendered = {}
-    for name, draw in PLOTS.items():
-        fig = draw(table, benchmark)
-        if fig is None:
-            continue
-        rendered[name] = {}
-        for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, metadata=metadata)
-            rendered[name][fmt] = buffer.getvalue()
-        plt.close(fig)
+    for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+        rendered[fmt] = buffer.getvalue()
+    plt.close(fig)
     return rendered

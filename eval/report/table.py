@@ -61,7 +61,7 @@ def columns(benchmark: str) -> list[str]:
 
 def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | None = None) -> pd.DataFrame:
     """The table of ``runs`` (all of ``benchmark``) and the benchmark's published baselines, ranked."""
-    rows = [_measured(r, benchmark, label) for r, label in zip(runs, _settings_labels(runs))]
+    rows = [_measured(r, benchmark, label) for r, label in zip(runs, settings_labels(runs))]
     rows += [_reported(row, benchmark) for _, row in load_baselines(benchmark, baselines_path).iterrows()]
     table = pd.DataFrame(rows, columns=columns(benchmark))
     _pair_with_published(table)
@@ -186,13 +186,12 @@ def _reported(baseline: pd.Series, benchmark: str) -> dict:
     return row
 
 
-def _settings_labels(runs: list[RunResults]) -> list[str]:
+def settings_labels(runs: list[RunResults]) -> list[str]:
     """For runs of the same model: the generator settings that tell them apart, e.g. ``steps=30``."""
     labels = []
     for run in runs:
         twins = [r for r in runs if r.data["model"] == run.data["model"]]
-        generators = [r.data["generator"] for r in twins]
-        keys = sorted({k for g in generators for k in g if len({repr(x.get(k)) for x in generators}) > 1})
+        keys = differing_settings([r.data["generator"] for r in twins])
         shown = [f"{k}={run.data['generator'].get(k)}" for k in keys[:SETTINGS_SHOWN]]
         if len(keys) > SETTINGS_SHOWN:
             shown.append(f"+{len(keys) - SETTINGS_SHOWN} more")
@@ -200,6 +199,11 @@ def _settings_labels(runs: list[RunResults]) -> list[str]:
             shown.append(f"suite {run.data['suite']}")
         labels.append(", ".join(shown))
     return labels
+
+
+def differing_settings(generators: list[dict]) -> list[str]:
+    """The generator settings (config keys) whose values are not the same in all of ``generators``, sorted."""
+    return sorted({k for g in generators for k in g if len({repr(x.get(k)) for x in generators}) > 1})
 
 
 def display_name(row: pd.Series) -> str:
