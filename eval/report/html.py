@@ -159,8 +159,6 @@ def leaderboard_page(
             banner=BANNER if any(r.random_weights for r in runs) else "",
             style=(TEMPLATES / "style.css").read_text(),
             script=Markup((TEMPLATES / "sortable.js").read_text()),
-            pager=Markup((TEMPLATES / "pager.js").read_text()),
-            page_size=PAGE_SIZE,
         )
     )
 
