@@ -200,10 +200,11 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
 
     Where VBench's T2V static filter chooses temporal_flickering's videos (``eval.scoring.static_filter``),
     a first launch flags them (with every other dimension) and a second scores those it keeps."""
+    from eval.scoring.records import current_scores
     from eval.scoring.setup import prepare_scoring
     from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
     from eval.scoring.video_major import runs_video_major
-    from eval.workers.score import ScoreShard, scoreable, selection
+    from eval.workers.score import ScoreShard, pending, scoreable, selection
     from eval.workers.score_videos import VideoMajorShard
 
     dims = scoring_dimensions(cfg, plan)
@@ -228,21 +229,30 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             )
             break
         done = done_records(run_dir, verify=False)
-        workers, sizes = [], {}
+        workers, sizes, chosen_of = [], {}, {}
         for dim in wave:
             chosen = selection(run_dir, plan, dim, done, scorers)
             if chosen is not None:
                 for line in selection_notes(plan.items, chosen):
                     print(line)
             sizes[dim] = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+            chosen_of[dim] = chosen
+        again = bool(config.get("retry_failed"))
+        have = {d: current_scores(run_dir, d, scorers[d]) for d in wave}
         joint = [d for d in wave if runs_video_major(d)]  # one shard per chunk scores all of these
         if joint:
             chunks = max(sizes[d] for d in joint)
-            shards = (VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config) for c in range(chunks))
-            workers += [w for w in shards if w.todo()]
+            workers += [
+                VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config)
+                for c in range(chunks)
+                if any(pending(plan, d, done, chosen_of[d], have[d], c, chunks, again) for d in joint)
+            ]
         for dim in (d for d in wave if d not in joint):
-            shards = (ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config) for c in range(sizes[dim]))
-            workers += [w for w in shards if w.todo()]
+            workers += [
+                ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config)
+                for c in range(sizes[dim])
+                if pending(plan, dim, done, chosen_of[dim], have[dim], c, sizes[dim], again)
+            ]
         if not workers:
             continue
         print(

@@ -25,7 +25,7 @@ from pathlib import Path
 import submitit
 
 from eval.errors import HarnessError
-from eval.manifest import GenerationRecord, done_records
+from eval.manifest import GenerationRecord, done_records, video_intact
 from eval.plan import Plan, Unit, load_plan
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
 from eval.scoring.specs import spec
@@ -86,6 +86,32 @@ def expected(plan: Plan, dimension: str, chosen: Selection | None = None) -> int
     return len(wanted(plan, dimension)) if chosen is None else chosen.expected
 
 
+def pending(
+    plan: Plan,
+    dimension: str,
+    done: dict[str, GenerationRecord],
+    chosen: Selection | None,
+    have: dict[str, ScoreRecord],
+    chunk: int,
+    n_chunks: int,
+    retry_failed: bool = False,
+) -> list[tuple[Unit, GenerationRecord]]:
+    """Chunk ``chunk`` of ``n_chunks`` of the videos ``dimension`` scores, one per sha256 (a score is keyed by
+    the file's content, so byte-identical videos are scored once), less those with a score in ``have`` (a failure
+    is tried again where a rerun may fix it, or with ``retry_failed``)."""
+    first: dict[str, tuple[Unit, GenerationRecord]] = {}
+    for unit, record in scoreable(plan, dimension, done, chosen):
+        first.setdefault(record.sha256, (unit, record))
+    units = list(first.values())
+    mine = units[chunk * len(units) // n_chunks : (chunk + 1) * len(units) // n_chunks]
+    return [
+        (u, r)
+        for u, r in mine
+        if r.sha256 not in have
+        or (have[r.sha256].status != "ok" and (retry_failed or have[r.sha256].retryable is not False))
+    ]
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     dimension: str
@@ -109,19 +135,15 @@ class ScoreShard(submitit.helpers.Checkpointable):
         return (self.dimension,)
 
     def todo(self) -> list[tuple[Unit, GenerationRecord]]:
+        """``pending`` for this chunk, from the run's files (the manifest trusted: ``__call__`` hashes the files
+        it scores)."""
         run_dir = Path(self.run_dir)
-        plan, done = load_plan(run_dir), done_records(run_dir)
+        plan, done = load_plan(run_dir), done_records(run_dir, verify=False)
         chosen = selection(run_dir, plan, self.dimension, done, self.config.get("scorers", {}))
-        units = scoreable(plan, self.dimension, done, chosen)
-        mine = units[self.chunk * len(units) // self.n_chunks : (self.chunk + 1) * len(units) // self.n_chunks]
         have = current_scores(run_dir, self.dimension, self.scorer)
-        again = bool(self.config.get("retry_failed"))
-        return [
-            (u, r)
-            for u, r in mine
-            if r.sha256 not in have
-            or (have[r.sha256].status != "ok" and (again or have[r.sha256].retryable is not False))
-        ]
+        return pending(
+            plan, self.dimension, done, chosen, have, self.chunk, self.n_chunks, bool(self.config.get("retry_failed"))
+        )
 
     def __call__(self) -> ScoreResult:
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
@@ -131,7 +153,7 @@ class ScoreShard(submitit.helpers.Checkpointable):
 
         start = time.perf_counter()
         run_dir = Path(self.run_dir)
-        todo = self.todo()
+        todo = [(u, r) for u, r in self.todo() if video_intact(run_dir, r)]  # a changed file waits for its rerun
         if not todo:
             return ScoreResult(self.dimension, self.chunk, 0, 0, time.perf_counter() - start)
         self.check_code()

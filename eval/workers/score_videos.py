@@ -18,6 +18,7 @@ from pathlib import Path
 
 import submitit
 
+from eval.manifest import video_intact
 from eval.plan import load_plan
 from eval.scoring.records import scores_path
 from eval.workers.score import ScoreShard, ScoreShardFailed, _for_good
@@ -54,6 +55,8 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
         start, run_dir = time.perf_counter(), Path(self.run_dir)
         items = load_plan(run_dir).items
         todo = {part.dimension: part.todo() for part in self.parts}
+        intact = {r.sha256: video_intact(run_dir, r) for rows in todo.values() for _, r in rows}  # hashed once
+        todo = {d: [(u, r) for u, r in rows if intact[r.sha256]] for d, rows in todo.items()}  # changed: next run
         for part in self.parts:
             if todo[part.dimension]:
                 part.check_code()
