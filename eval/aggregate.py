@@ -250,7 +250,7 @@ def bootstrap(
     draws = _draws({d: len(seqs[d]) for d in dims}, n_resamples, seed)
     replicates = []
     for r in range(n_resamples):
-        sample = {d: _reduce(d, reducer_of[d], [seqs[d][i] for i in idx[r]]) for d, idx in draws.items()}
+        sample = {d: _reduce(d, reducer_of[d], [seqs[d][i] for i in idx[r].tolist()]) for d, idx in draws.items()}
         replicates.append(aggregate(sample, bench.name, check_range=check_range))
 
     return Bootstrap(

@@ -70,6 +70,21 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return Path(path)
 
 
+def link_atomic(source: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Put ``source``'s bytes at ``path`` as a hard link (a copy across file systems), renamed into place."""
+    path = Path(path)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.link")
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or one without hard links
+            write_bytes_atomic(path, Path(source).read_bytes())
+            return path
+        os.replace(tmp, path)
+    return path
+
+
 def json_bytes(obj) -> bytes:
     return (json.dumps(obj, indent=1, ensure_ascii=False) + "\n").encode()
 

@@ -93,6 +93,7 @@ def record_parser(cls: type[T]) -> Callable[[Any], T]:
         for name, f in fields.items()
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
+    allowed = {name: _types(hint) for name, hint in hints.items()}  # once per class, not per line
 
     def parse(value: Any) -> T:
         if not isinstance(value, dict):
@@ -111,18 +112,21 @@ def record_parser(cls: type[T]) -> Callable[[Any], T]:
                 )
             )
         for name, v in value.items():
-            if not _fits(v, hints[name]):
+            if not _fits(v, allowed[name]):
                 raise TypeError(f"{name}={v!r} is not {hints[name]}")
         return cls(**value)
 
     return parse
 
 
-def _fits(value: Any, hint: Any) -> bool:
+def _types(hint: Any) -> tuple[type, ...]:
+    """The classes a value of ``hint`` may be (``int`` for ``float``; ``bool`` only where named)."""
     options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
     options = tuple(typing.get_origin(o) or o for o in options)
-    if float in options:
-        options += (int,)
+    return options + (int,) if float in options else options
+
+
+def _fits(value: Any, options: tuple[type, ...]) -> bool:
     return isinstance(value, options) and not (isinstance(value, bool) and bool not in options)
 
 

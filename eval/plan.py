@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ class Plan:
                 units.append(Unit(item.id, index, seed, unit_key(fp, item, index, seed)))
         return cls(suite, generator, base_seed, tuple(units))
 
-    @property
+    @cached_property
     def items(self) -> dict[str, SuiteItem]:
         return {item.id: item for item in self.suite.items}
 

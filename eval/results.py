@@ -23,10 +23,10 @@ from eval.benchmarks import get_benchmark
 from eval.manifest import done_records
 from eval.plan import Plan
 from eval.scoring.records import current_scores
-from eval.scoring.specs import VideoScore, spec
+from eval.scoring.specs import VideoScore, percent_mean, spec, weighted_mean
 from eval.scoring.static_filter import FILTERED, KEEP, STATIC_FILTER, Selection, read_flags
 from eval.vbench_constants import DIMENSIONS, SOURCE
-from eval.workers.score import expected, selection, wanted
+from eval.workers.score import expected, scoreable, selection, wanted
 
 RESULTS_FILE = "results.json"
 RESULTS_SCHEMA = 3  # 2: adds model, date, cost and the per-video table; 3: model_info
@@ -50,22 +50,24 @@ def dimension_scores(
     run_dir: Path, plan: Plan, dimension: str, scorer: str, done: dict, chosen: Selection | None = None
 ) -> tuple[dict, dict[str, list]]:
     """Counts and per-prompt scores of one dimension over the run's current videos (those ``chosen`` by
-    the static filter, if given); ``done`` is the run's ``done_records``."""
-    current = {r.sha256 for r in done.values()} if chosen is None else {done[k].sha256 for k in chosen.keys}
-    records = {sha: rec for sha, rec in current_scores(run_dir, dimension, scorer).items() if sha in current}
+    the static filter, if given); ``done`` is the run's ``done_records``. Each video counts once, as in VBench,
+    which scores every file: byte-identical videos share one stored score (keyed by sha256) but count apart."""
+    have = current_scores(run_dir, dimension, scorer)
+    units = [(u, have.get(r.sha256)) for u, r in scoreable(plan, dimension, done, chosen)]
+    records = [(u, rec) for u, rec in units if rec is not None]
     by_prompt: dict[str, list[VideoScore]] = defaultdict(list)
-    for rec in records.values():
+    for unit, rec in records:
         if rec.status == "ok":
-            by_prompt[rec.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
+            by_prompt[unit.item_id].append(VideoScore(rec.value, rec.weight, tuple(sorted(rec.extra.items()))))
     n_ok = sum(len(v) for v in by_prompt.values())
-    failed = [r for r in records.values() if r.status == "failed"]
+    failed = [r for _, r in records if r.status == "failed"]
     counts = {
         "n_scored": n_ok,
         "n_expected": expected(plan, dimension, chosen),
         "n_failed": len(failed),
         "n_failed_for_good": sum(r.retryable is False for r in failed),
         "errors": dict(sorted(Counter(r.error.strip().splitlines()[0] for r in failed if r.error).items())),
-        "last_scored": max((r.time for r in records.values()), default=None),
+        "last_scored": max((r.time for _, r in records), default=None),
     }
     return counts, dict(sorted(by_prompt.items()))
 
@@ -101,8 +103,12 @@ def build_results(
         per_dim[dim] = entry
         if complete and dim in bench.dimensions:
             raw[dim] = value
-            records[dim] = list(by_prompt.values())
-            reducers[dim] = lambda prompts, reduce=reduce: reduce([s for scores in prompts for s in scores])
+            prompts = list(by_prompt.values())
+            if reduce in RESAMPLED:  # the same sums in the same order, on arrays of the prompts' videos
+                records[dim], reducers[dim] = list(range(len(prompts))), ResampledMean(prompts, RESAMPLED[reduce])
+            else:
+                records[dim] = prompts
+                reducers[dim] = lambda prompts, reduce=reduce: reduce([s for scores in prompts for s in scores])
     point = aggregate(raw, benchmark, check_range=False)
     ci = (
         bootstrap(records, benchmark, reducers=reducers, n_resamples=n_resamples, seed=seed, check_range=False)
@@ -210,6 +216,40 @@ def video_table(
                     row["scores"][dim] = score.value if score.status == "ok" else "failed"
         rows.append(row)
     return rows
+
+
+# Reducers that are VBench's weighted mean of the videos' scores over a divisor (eval.scoring.specs).
+RESAMPLED = {weighted_mean: 1.0, percent_mean: 100.0}
+
+
+class ResampledMean:
+    """``weighted_mean`` (over ``divisor``) of the videos of the prompts a bootstrap replicate drew, from their
+    indices: the videos' values and weights gathered from arrays and summed in order by ``np.cumsum``, which adds
+    in sequence as ``sum`` does on Python 3.11 (the same bits; Python 3.12's compensated ``sum`` may differ in
+    the last bit). 1000 replicates of 5590 videos take a second rather than minutes."""
+
+    def __init__(self, prompts: list[list[VideoScore]], divisor: float):
+        import numpy as np
+
+        flat = [s for scores in prompts for s in scores]
+        self.weights = np.array([s.weight for s in flat], dtype=float)
+        self.products = np.array([s.value * s.weight for s in flat], dtype=float)
+        self.lengths = np.array([len(scores) for scores in prompts])
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        self.divisor = divisor
+
+    def __call__(self, indices) -> float:
+        import numpy as np
+
+        indices = np.asarray(indices)
+        lengths = self.lengths[indices]
+        first = np.cumsum(lengths) - lengths  # where each drawn prompt's videos start in the gathered arrays
+        videos = np.repeat(self.starts[indices] - first, lengths) + np.arange(lengths.sum())
+        total = np.cumsum(self.weights[videos])[-1]
+        if total <= 0:
+            return weighted_mean([])  # its error
+        mean = float(np.cumsum(self.products[videos])[-1]) / float(total)
+        return mean / self.divisor if self.divisor != 1.0 else mean
 
 
 def generation_cost(videos: list[dict]) -> dict | None:

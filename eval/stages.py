@@ -200,9 +200,12 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
 
     Where VBench's T2V static filter chooses temporal_flickering's videos (``eval.scoring.static_filter``),
     a first launch flags them (with every other dimension) and a second scores those it keeps."""
+    from eval.scoring.records import current_scores
     from eval.scoring.setup import prepare_scoring
     from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
-    from eval.workers.score import ScoreShard, scoreable, selection
+    from eval.scoring.video_major import runs_video_major
+    from eval.workers.score import ScoreShard, pending, scoreable, selection
+    from eval.workers.score_videos import VideoMajorShard
 
     dims = scoring_dimensions(cfg, plan)
     filtered = [d for d in dims if applies(plan.suite.benchmark, d)]
@@ -226,22 +229,34 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             )
             break
         done = done_records(run_dir, verify=False)
-        workers = []
+        workers, sizes, chosen_of = [], {}, {}
         for dim in wave:
             chosen = selection(run_dir, plan, dim, done, scorers)
             if chosen is not None:
                 for line in selection_notes(plan.items, chosen):
                     print(line)
-            chunks = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+            sizes[dim] = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))
+            chosen_of[dim] = chosen
+        again = bool(config.get("retry_failed"))
+        have = {d: current_scores(run_dir, d, scorers[d]) for d in wave}
+        joint = [d for d in wave if runs_video_major(d)]  # one shard per chunk scores all of these
+        if joint:
+            chunks = max(sizes[d] for d in joint)
             workers += [
-                w
-                for w in (ScoreShard(str(run_dir), dim, c, chunks, scorers[dim], config) for c in range(chunks))
-                if w.todo()
+                VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config)
+                for c in range(chunks)
+                if any(pending(plan, d, done, chosen_of[d], have[d], c, chunks, again) for d in joint)
+            ]
+        for dim in (d for d in wave if d not in joint):
+            workers += [
+                ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config)
+                for c in range(sizes[dim])
+                if pending(plan, dim, done, chosen_of[dim], have[dim], c, sizes[dim], again)
             ]
         if not workers:
             continue
         print(
-            f"score: {len(workers)} shards over {len({w.dimension for w in workers})} dimensions, "
+            f"score: {len(workers)} shards over {len({d for w in workers for d in w.dimensions})} dimensions, "
             f"launcher {cfg.launcher.name}"
         )
         launched += len(workers)

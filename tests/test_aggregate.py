@@ -283,3 +283,22 @@ def test_cli_missing_file(tmp_path):
     )
     assert run.returncode == 2
     assert "cannot read" in run.stderr and "nope.json" in run.stderr
+
+
+def test_resampled_weighted_means_give_the_reducers_bits():
+    """results.json's bootstrap reduces weighted-mean dimensions on arrays of prompt indices: the same value, bit for
+    bit, as the dimension's reducer on the drawn prompts' videos (uneven prompts, weights, both divisors)."""
+    from eval.results import RESAMPLED, ResampledMean
+    from eval.scoring.specs import VideoScore
+
+    rng = np.random.default_rng(3)
+    prompts = [
+        [VideoScore(float(rng.uniform(0, 100)), float(rng.choice([0.5, 1.0, 96.0]))) for _ in range(rng.integers(1, 7))]
+        for _ in range(300)
+    ]
+    for reduce, divisor in RESAMPLED.items():
+        resampled = ResampledMean(prompts, divisor)
+        assert resampled(list(range(len(prompts)))).hex() == reduce([s for p in prompts for s in p]).hex()
+        for _ in range(50):
+            idx = rng.integers(0, len(prompts), size=len(prompts)).tolist()
+            assert resampled(idx).hex() == reduce([s for i in idx for s in prompts[i]]).hex()

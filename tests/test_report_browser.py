@@ -8,46 +8,23 @@ link opens. Screenshots go to ``$SKYREELS_TEST_ARTIFACTS`` (default ``test-artif
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import BrowserMissing, chromium
 from conftest import HAVE_THIRD_PARTY
 
 from eval.baselines import load_baselines
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,2000",
-)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        done = subprocess.run(["bash", str(REPO / "scripts" / "install_browser.sh")], capture_output=True, text=True)
-        if done.returncode:
-            pytest.fail(
-                f"headless Chromium is missing and could not be installed: {done.stderr.strip()}; "
-                "run `sudo bash scripts/install_browser.sh` (Debian's chromium and chromium-driver)"
-            )
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    driver.set_page_load_timeout(60)
+    try:
+        driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
+    except BrowserMissing as err:
+        pytest.fail(str(err))
     yield driver
     driver.quit()
 
@@ -120,3 +97,59 @@ def test_leaderboard_in_chromium(scored, browser, artifacts):
     loaded = images_loaded(browser)
     assert len(loaded) == 12 and all(ok for _, ok in loaded), loaded  # 6 previews, 6 image thumbnails
     browser.save_screenshot(str(artifacts / "report-videos.png"))
+
+
+def displayed(driver) -> list[str]:
+    """The seeds of the drill-down rows on screen, in order."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#videos tbody tr'))"
+        ".filter(r => r.offsetParent !== null).map(r => r.cells[5].dataset.value);"
+    )
+
+
+def test_long_drilldown_pages_sorts_and_filters(browser, tmp_path, artifacts):
+    """250 videos: 100 a page, a sort orders all of them (then page 1), a filter searches all of them."""
+    import json
+
+    from report_fixtures import write_results
+    from selenium.webdriver.common.by import By
+
+    from eval.report import build_report
+    from eval.report.html import PAGE_SIZE
+
+    path = write_results(tmp_path / "run", n_videos=2)
+    results = json.loads(path.read_text())
+    n, dim = 250, "dynamic_degree"
+    results["videos"] = [
+        {
+            **results["videos"][i % 2],
+            "key": f"item{i}-0",
+            "item_id": f"item{i}",
+            "seed": i,
+            "prompt": f"prompt number {i}",
+            "scores": {dim: (i * 97 % n) / n},
+        }
+        for i in range(n)
+    ]
+    path.write_text(json.dumps(results))
+    page = tmp_path / "out" / f"videos-vbench_i2v-{results['fingerprint']}.html"
+    build_report([path], tmp_path / "out")
+    browser.get(page.as_uri())
+    label = browser.find_element(By.CSS_SELECTOR, ".pager .page-label")
+    assert displayed(browser) == [str(i) for i in range(PAGE_SIZE)] and label.text == "page 1 of 3 (250 of 250 videos)"
+    browser.find_element(By.CSS_SELECTOR, ".pager .next").click()
+    assert displayed(browser) == [str(i) for i in range(PAGE_SIZE, 2 * PAGE_SIZE)]
+    browser.find_element(By.CSS_SELECTOR, ".pager .next").click()
+    assert len(displayed(browser)) == n - 2 * PAGE_SIZE
+    assert not browser.find_element(By.CSS_SELECTOR, ".pager .next").is_enabled()
+
+    headers = browser.find_elements(By.CSS_SELECTOR, "#videos thead th")
+    next(h for h in headers if h.text == dim.replace("_", " ")).click()  # ascending, over every page
+    by_value = sorted(range(n), key=lambda i: (i * 97 % n, i))
+    assert displayed(browser) == [str(i) for i in by_value[:PAGE_SIZE]] and label.text.startswith("page 1 of 3")
+
+    box = browser.find_element(By.CSS_SELECTOR, ".pager input.filter")
+    box.send_keys("prompt number 24")
+    matches = [i for i in by_value if f"prompt number {i}".startswith("prompt number 24")]
+    assert displayed(browser) == [str(i) for i in matches] and label.text == "page 1 of 1 (11 of 250 videos match)"
+    browser.save_screenshot(str(artifacts / "report-videos-paged.png"))

@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 
-def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
-    """``{dimension: [aggregate, per-video list, ...]}`` from ``VBenchI2V.evaluate``; each item is asked for
-    the dimensions it lists (all of ``dims`` if it lists none), as VBench's full-info JSON does."""
+def official(run_dir: Path, work: Path, dims: list[str], device: str = "cpu") -> dict:
+    """``{dimension: [aggregate, per-video list, ...]}`` from ``VBenchI2V.evaluate`` on the run's videos; each item
+    is asked for the dimensions it lists (all of ``dims`` if it lists none), as VBench's full-info JSON does."""
     import torch
     from vbench2_beta_i2v import VBenchI2V
 
@@ -31,7 +31,7 @@ def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
         (crops / Path(item.image).name).symlink_to(item.image)
         asked = [d for d in dims if not item.dimensions or d in item.dimensions]
         info.append({"prompt_en": item.prompt, "dimension": asked, "image_name": Path(item.image).name})
-    for unit in plan.units:
+    for unit in (u for u in plan.units if u.key in done):
         (videos / f"{plan.items[unit.item_id].prompt}-{unit.index}.mp4").symlink_to(run_dir / done[unit.key].video)
     (work / "full_info.json").write_text(json.dumps(info))
     link_dreamsim_models(work)
@@ -40,8 +40,8 @@ def official(run_dir: Path, work: Path, dims: list[str]) -> dict:
     order = sorted(dims, key=lambda d: d != "camera_motion")
     import vbench2_beta_i2v.i2v_background as background
 
-    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on("cpu", background):
-        bench = VBenchI2V(torch.device("cpu"), str(work / "full_info.json"), str(work / "out"))
+    with _working_dir(work), torch_hub_dir_kept(), _vbench_cache_dir(), _dreamsim_on(device, background):
+        bench = VBenchI2V(torch.device(device), str(work / "full_info.json"), str(work / "out"))
         os.makedirs(work / "out", exist_ok=True)
         bench.evaluate(str(videos), "bench", dimension_list=order, local=True, resolution="16-9")
     return json.loads((work / "out" / "bench_eval_results.json").read_text())

@@ -44,16 +44,18 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
     files.update(
         {out_dir / "plots" / f"{name}.{fmt}": data for name, formats in plots.items() for fmt, data in formats.items()}
     )
-    drilldown = {}
+    drilldown, thumbnails = {}, {}
     for run in runs:
         dims = list(run.data["dimensions"])
         media = {}
         for video in run.data["videos"]:  # content-addressed files, each written atomically when new
             found = {}
             if previews and video["video"]:
-                found["preview"] = video_preview(run.run_dir / video["video"], video["sha256"], out_dir)
+                found["preview"] = video_preview(run.run_dir / video["video"], video["sha256"], out_dir, run.run_dir)
             if previews and video["image"]:
-                found["image"] = image_thumbnail(Path(video["image"]), out_dir)
+                if video["image"] not in thumbnails:  # an image serves several items and samples
+                    thumbnails[video["image"]] = image_thumbnail(Path(video["image"]), out_dir)
+                found["image"] = thumbnails[video["image"]]
             media[video["key"]] = found
         page = f"videos-{run.data['suite']}-{run.data['fingerprint']}.html"
         files[out_dir / page] = html.videos_page(run, dims, media).encode()

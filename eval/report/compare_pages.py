@@ -81,7 +81,9 @@ def _media(c: Comparison, dim: str, out_dir: Path) -> dict[str, str | None]:
     for pair in c.pairs[dim][:TOP]:
         for run, video in ((c.a, pair.a), (c.b, pair.b)):
             if video["video"] and video["sha256"] not in media:
-                media[video["sha256"]] = video_preview(run.run_dir / video["video"], video["sha256"], out_dir)
+                media[video["sha256"]] = video_preview(
+                    run.run_dir / video["video"], video["sha256"], out_dir, run.run_dir
+                )
             if video["image"] and video["image"] not in media:
                 media[video["image"]] = image_thumbnail(Path(video["image"]), out_dir)
     return media

@@ -21,6 +21,7 @@ PLOT_TITLES = {
     "groups": "Quality against the other group",
     "cost": "Generation cost per video",
 }
+PAGE_SIZE = 100  # drill-down rows displayed at once (templates/pager.js)
 BANNER = (
     "Tiny random-weight models made these videos or scored them: every score in this report is meaningless. "
     "The run only shows the pipeline working end to end."
@@ -245,6 +246,8 @@ def videos_page(run: RunResults, dimensions: list[str], media: dict[str, dict]) 
             banner=BANNER if run.random_weights else "",
             style=(TEMPLATES / "style.css").read_text(),
             script=Markup((TEMPLATES / "sortable.js").read_text()),
+            pager=Markup((TEMPLATES / "pager.js").read_text()),
+            page_size=PAGE_SIZE,
         )
     )
 

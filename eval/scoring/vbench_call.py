@@ -183,16 +183,8 @@ def compute(
             )
     workdir = Path(workdir).resolve()  # VBench is called from inside it: every path must be absolute
     info = build_view(workdir, dimension, videos, ratio)
-    with _viclip_for(dim):  # ViCLIP's tokenizer module first, with CACHE_DIR set
-        module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
-    utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
-    extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
-    if "dreamsim" in dim.shims:
-        link_dreamsim_models(Path(workdir))
-    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir(), _hf_cache_for(dim):
-        submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
-        with _dreamsim_on(device, module) if "dreamsim" in dim.shims else _null(), _no_grad_for(dim):
-            video_results = _video_results(dim, module, str(info), device, submodules)
+    with vbench_env(dimension, workdir, device, ratio) as submodules:
+        video_results = _video_results(dim, importlib.import_module(dim.module), str(info), device, submodules)
     by_name = {Path(r["video_path"]).name: r for r in video_results}
     scores = []
     for video in videos:
@@ -209,10 +201,28 @@ def compute(
     return scores
 
 
-def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
-    """VBench's static filter on each video: 1.0 static, 0.0 not. RAFT is loaded once, from the
-    provisioned ``raft-things.pth``, with the CLI's defaults (not small, no mixed precision, no
-    alternate correlation); the flag depends only on the file's frames, not on its name."""
+@contextmanager
+def vbench_env(dimension: str, workdir: Path, device, ratio: str = "16-9"):
+    """Inside: the working directory, caches and shims VBench's ``compute_<dimension>`` needs (module docstring);
+    yields ``init_submodules``' entry for ``dimension``. The module is imported (ViCLIP's tokenizer first)."""
+    import importlib
+
+    dim = spec(dimension)
+    with _viclip_for(dim):  # ViCLIP's tokenizer module first, with CACHE_DIR set
+        module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
+    utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
+    extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
+    if "dreamsim" in dim.shims:
+        link_dreamsim_models(Path(workdir))
+    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir(), _hf_cache_for(dim):
+        submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
+        with _dreamsim_on(device, module) if "dreamsim" in dim.shims else _null(), _no_grad_for(dim):
+            yield submodules
+
+
+def static_filter_model(device):
+    """VBench's ``StaticFilter`` with RAFT loaded from the provisioned ``raft-things.pth``, with the CLI's
+    defaults (not small, no mixed precision, no alternate correlation)."""
     import argparse
 
     import vbench.cli.static_filter as module
@@ -222,7 +232,16 @@ def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
         model=str(raft.path(Roots.from_env())), small=False, mixed_precision=False, alternate_corr=False
     )
     with _patched(module, "DEVICE", device):
-        model = module.StaticFilter(args, device)
+        return module.StaticFilter(args, device)
+
+
+def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
+    """VBench's static filter on each video: 1.0 static, 0.0 not; the flag depends only on the file's
+    frames, not on its name."""
+    import vbench.cli.static_filter as module
+
+    model = static_filter_model(device)
+    with _patched(module, "DEVICE", device):
         return [VideoScore(1.0 if model.infer(video.path) else 0.0) for video in videos]
 
 

@@ -16,7 +16,7 @@ import submitit
 from eval.atomic import sha256_file
 from eval.errors import HarnessError
 from eval.generators.base import ExpectedVideo, check_facts
-from eval.manifest import GenerationRecord, append_record, done_records, manifest_path
+from eval.manifest import GenerationRecord, append_record, done_records, manifest_path, video_intact
 from eval.plan import load_plan
 
 VIDEO_DIR = "videos"
@@ -48,8 +48,8 @@ class GenerateShard(submitit.helpers.Checkpointable):
         run_dir = Path(self.run_dir)
         plan = load_plan(run_dir)
         units = plan.shard(self.shard, self.n_shards)
-        done = done_records(run_dir)
-        todo = [u for u in units if u.key not in done]
+        done = done_records(run_dir, verify=False)  # every shard's lines; only this shard's files are hashed
+        todo = [u for u in units if u.key not in done or not video_intact(run_dir, done[u.key])]
         if not todo:
             return ShardResult(self.shard, 0, len(units), 0, time.perf_counter() - start)
         manifest = manifest_path(run_dir, self.shard, self.n_shards)
@@ -118,7 +118,19 @@ class GenerateShard(submitit.helpers.Checkpointable):
             )
             return why.splitlines()[0]
         append_record(manifest, record)  # the completion marker, written last
+        _preview(run_dir, run_dir / rel, record.sha256)
         return None
+
+
+def _preview(run_dir: Path, video: Path, sha256: str) -> None:
+    """The video's animated preview for the report, made here once (``eval.report.previews``); a preview that
+    cannot be made is only a warning (the report makes what is missing)."""
+    from eval.report.previews import make_run_preview
+
+    try:
+        make_run_preview(run_dir, video, sha256)
+    except Exception as err:  # the video is done either way
+        print(f"warning: no preview for {video}: {type(err).__name__}: {err}; the report will make it")
 
 
 def _progress(units, enabled: bool, desc: str):

@@ -25,7 +25,7 @@ from pathlib import Path
 import submitit
 
 from eval.errors import HarnessError
-from eval.manifest import GenerationRecord, done_records
+from eval.manifest import GenerationRecord, done_records, video_intact
 from eval.plan import Plan, Unit, load_plan
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
 from eval.scoring.specs import spec
@@ -86,6 +86,32 @@ def expected(plan: Plan, dimension: str, chosen: Selection | None = None) -> int
     return len(wanted(plan, dimension)) if chosen is None else chosen.expected
 
 
+def pending(
+    plan: Plan,
+    dimension: str,
+    done: dict[str, GenerationRecord],
+    chosen: Selection | None,
+    have: dict[str, ScoreRecord],
+    chunk: int,
+    n_chunks: int,
+    retry_failed: bool = False,
+) -> list[tuple[Unit, GenerationRecord]]:
+    """Chunk ``chunk`` of ``n_chunks`` of the videos ``dimension`` scores, one per sha256 (a score is keyed by
+    the file's content, so byte-identical videos are scored once), less those with a score in ``have`` (a failure
+    is tried again where a rerun may fix it, or with ``retry_failed``)."""
+    first: dict[str, tuple[Unit, GenerationRecord]] = {}
+    for unit, record in scoreable(plan, dimension, done, chosen):
+        first.setdefault(record.sha256, (unit, record))
+    units = list(first.values())
+    mine = units[chunk * len(units) // n_chunks : (chunk + 1) * len(units) // n_chunks]
+    return [
+        (u, r)
+        for u, r in mine
+        if r.sha256 not in have
+        or (have[r.sha256].status != "ok" and (retry_failed or have[r.sha256].retryable is not False))
+    ]
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     dimension: str
@@ -104,40 +130,33 @@ class ScoreShard(submitit.helpers.Checkpointable):
     def shard(self) -> str:
         return f"{self.dimension}:{self.chunk}"
 
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return (self.dimension,)
+
     def todo(self) -> list[tuple[Unit, GenerationRecord]]:
+        """``pending`` for this chunk, from the run's files (the manifest trusted: ``__call__`` hashes the files
+        it scores)."""
         run_dir = Path(self.run_dir)
-        plan, done = load_plan(run_dir), done_records(run_dir)
+        plan, done = load_plan(run_dir), done_records(run_dir, verify=False)
         chosen = selection(run_dir, plan, self.dimension, done, self.config.get("scorers", {}))
-        units = scoreable(plan, self.dimension, done, chosen)
-        mine = units[self.chunk * len(units) // self.n_chunks : (self.chunk + 1) * len(units) // self.n_chunks]
         have = current_scores(run_dir, self.dimension, self.scorer)
-        again = bool(self.config.get("retry_failed"))
-        return [
-            (u, r)
-            for u, r in mine
-            if r.sha256 not in have
-            or (have[r.sha256].status != "ok" and (again or have[r.sha256].retryable is not False))
-        ]
+        return pending(
+            plan, self.dimension, done, chosen, have, self.chunk, self.n_chunks, bool(self.config.get("retry_failed"))
+        )
 
     def __call__(self) -> ScoreResult:
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
         import torch
 
-        from eval.scoring.setup import dimension_code
         from eval.scoring.vbench_call import VideoInput, compute
 
         start = time.perf_counter()
         run_dir = Path(self.run_dir)
-        todo = self.todo()
+        todo = [(u, r) for u, r in self.todo() if video_intact(run_dir, r)]  # a changed file waits for its rerun
         if not todo:
             return ScoreResult(self.dimension, self.chunk, 0, 0, time.perf_counter() - start)
-        code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
-        if recorded and code != recorded:
-            raise ScoreShardFailed(
-                f"{self.dimension}: this process would run {code}, but its scorer id names "
-                f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
-                "run scoring in a fresh process with the same scoring.vbench_source"
-            )
+        self.check_code()
         items = load_plan(run_dir).items
         out = scores_path(run_dir, self.dimension, self.chunk, self.n_chunks)
         failed, ready = 0, []
@@ -197,6 +216,18 @@ class ScoreShard(submitit.helpers.Checkpointable):
                 f"see {out} (status=failed lines say why); other videos' scores are kept"
             )
         return result
+
+    def check_code(self) -> None:
+        """Raises unless the VBench code this process imports is the code the scorer id names."""
+        from eval.scoring.setup import dimension_code
+
+        code, recorded = dimension_code(self.dimension), self.config.get("code", {}).get(self.dimension)
+        if recorded and code != recorded:
+            raise ScoreShardFailed(
+                f"{self.dimension}: this process would run {code}, but its scorer id names "
+                f"{recorded} (a VBench imported earlier in the process, or another PYTHONPATH); "
+                "run scoring in a fresh process with the same scoring.vbench_source"
+            )
 
     def check_video(self, path: Path, record: GenerationRecord | None = None) -> str | None:
         """Why ``path`` cannot be scored, or None. The facts come from the manifest line, measured when

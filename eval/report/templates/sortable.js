@@ -1,5 +1,7 @@
-// Click a column header to sort by it (again to reverse); empty cells always sort last.
+// Click a column header to sort by it (again to reverse); empty cells always sort last. Each row's key is read
+// once per sort (not once per comparison); a paged table's rows (table.allRows, pager.js) are sorted in their array.
 document.querySelectorAll("table.sortable").forEach(function (table) {
+  var collator = new Intl.Collator();
   table.querySelectorAll("thead th").forEach(function (th, column) {
     th.addEventListener("click", function () {
       var numeric = th.dataset.type === "number";
@@ -7,15 +9,25 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
       table.querySelectorAll("thead th").forEach(function (other) { other.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
       var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[column].dataset.value, y = b.cells[column].dataset.value;
-        var xEmpty = x === undefined || x === "", yEmpty = y === undefined || y === "";
-        if (xEmpty || yEmpty) { return xEmpty - yEmpty; }
-        var order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+      var keyed = (table.allRows || Array.prototype.slice.call(body.rows)).map(function (row) {
+        var value = row.cells[column].dataset.value;
+        var empty = value === undefined || value === "";
+        return { row: row, empty: empty, key: numeric && !empty ? parseFloat(value) : value };
+      });
+      keyed.sort(function (a, b) {
+        if (a.empty || b.empty) { return a.empty - b.empty; }
+        var order = numeric ? a.key - b.key : collator.compare(a.key, b.key);
         return ascending ? order : -order;
       });
-      rows.forEach(function (row) { body.appendChild(row); });
+      var rows = keyed.map(function (entry) { return entry.row; });
+      if (table.allRows) {  // a paged table (pager.js) shows the new order's first page
+        table.allRows = rows;
+      } else {
+        var sorted = document.createDocumentFragment();
+        rows.forEach(function (row) { sorted.appendChild(row); });
+        body.appendChild(sorted);
+      }
+      table.dispatchEvent(new Event("sorted"));
     });
   });
 });
