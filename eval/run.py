@@ -7,6 +7,7 @@ Nothing heavy (torch, diffusers, vbench) is imported here; stages import what th
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -27,6 +28,7 @@ def check_count(setting: str, value) -> None:
 
 
 def run(cfg: DictConfig) -> Path:
+    started = time.perf_counter()
     from eval.generators import generator_class, resolve_generator
     from eval.lock import run_lock
     from eval.plan import GeneratorSpec, Plan, run_dir_for, write_or_check_plan
@@ -72,6 +74,9 @@ def run(cfg: DictConfig) -> Path:
                 except stages.StageIncomplete as err:  # the later stages run on what there is
                     print(err)
                     incomplete.append(err)
+    from eval.console import summary
+
+    print("\n".join(summary(run_dir, time.perf_counter() - started)))
     if any(err.retryable for err in incomplete):
         raise HarnessError(f"{run_dir} is incomplete (above); rerun the same command to retry what a rerun can fix")
     if incomplete:

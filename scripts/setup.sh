@@ -8,7 +8,7 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade "pip>=24"
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -e ".[test,tracking]"
 # vbench 0.1.5's metadata pins transformers==4.33.2 (tokenizers 0.13 cannot read the real
 # HunyuanVideo tokenizer.json, and it clashes with diffusers); its real needs are in pyproject.toml.
 .venv/bin/python -m pip install -q --no-deps "vbench==0.1.5"
