@@ -35,6 +35,32 @@ def shard_log(folder: Path, shard) -> Path:
     return Path(folder) / f"{str(shard).replace(':', '-')}.log"
 
 
+_redirected = 0  # to_log blocks open in this process
+
+
+@contextmanager
+def warnings_to_log(path: Path):
+    """Python warnings of this process (a ``FutureWarning`` from importing torch, timm, ...; ``pkg_resources``
+    notices) into ``path`` until the block ends, except in a ``to_log`` block, where they go with the rest of the
+    shard's output. The harness's own lines are prints, which stay on the console."""
+    import warnings
+
+    show = warnings.showwarning
+
+    def to_file(message, category, filename, lineno, file=None, line=None):
+        if _redirected:
+            return show(message, category, filename, lineno, file, line)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as log:
+            log.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = to_file
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
+
+
 @contextmanager
 def to_log(path: Path):
     """Send this process's output to ``path`` (appended, after a header line) until the block ends: file
@@ -52,12 +78,15 @@ def to_log(path: Path):
         log.flush()
         saved = [os.dup(fd) for fd in (1, 2)]
         stdin, sys.stdin = sys.stdin, io.StringIO()
+        global _redirected
+        _redirected += 1
         try:
             for fd in (1, 2):
                 os.dup2(log.fileno(), fd)
             with redirect_stdout(_fd_stream(1)), redirect_stderr(_fd_stream(2)):
                 yield path
         finally:
+            _redirected -= 1
             sys.stdin = stdin
             for stream in (_fd_stream(1), _fd_stream(2), *outer):  # what was written in the block goes to the log
                 stream.flush()
