@@ -50,9 +50,12 @@ def warnings_to_log(path: Path):
     def to_file(message, category, filename, lineno, file=None, line=None):
         if _redirected:
             return show(message, category, filename, lineno, file, line)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8", errors="backslashreplace") as log:
-            log.write(warnings.formatwarning(message, category, filename, lineno, line))
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8", errors="backslashreplace") as log:
+                log.write(warnings.formatwarning(message, category, filename, lineno, line))
+        except OSError:  # a full disk: the warning shows on the console instead
+            show(message, category, filename, lineno, file, line)
 
     warnings.showwarning = to_file
     try:
@@ -66,43 +69,73 @@ def to_log(path: Path):
     """Send this process's output to ``path`` (appended, after a header line) until the block ends: file
     descriptors 1 and 2, which C extensions and subprocesses write to, and ``sys.stdout``/``sys.stderr`` (streams on
     those descriptors meanwhile, so a logging handler made in the block, e.g. by ``logging.basicConfig`` in VBench's
-    modules, writes to the console again after it rather than to a closed file). Standard input reads as empty
-    meanwhile, since nobody sees a prompt (submitit's DebugExecutor opens pdb on a failing job: it ends at once)."""
+    modules, writes to the console again after it rather than to a closed file). A log that cannot be written (a
+    full disk) loses the output, never fails the worker; one that cannot be opened leaves the output on the
+    console. Standard input reads as empty meanwhile, since nobody sees a prompt (submitit's DebugExecutor opens
+    pdb on a failing job: it ends at once)."""
+    global _redirected
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        yield path
+        return
     outer = (sys.stdout, sys.stderr)
     for stream in outer:
         stream.flush()
-    with open(path, "ab") as log:
-        log.write(f"==== {datetime.now().isoformat(timespec='seconds')} pid {os.getpid()} ====\n".encode())
-        log.flush()
-        saved = [os.dup(fd) for fd in (1, 2)]
-        stdin, sys.stdin = sys.stdin, io.StringIO()
-        global _redirected
-        _redirected += 1
-        try:
-            for fd in (1, 2):
-                os.dup2(log.fileno(), fd)
-            with redirect_stdout(_fd_stream(1)), redirect_stderr(_fd_stream(2)):
-                yield path
-        finally:
-            _redirected -= 1
-            sys.stdin = stdin
-            for stream in (_fd_stream(1), _fd_stream(2), *outer):  # what was written in the block goes to the log
+    saved = [os.dup(1), os.dup(2)]
+    stdin, sys.stdin = sys.stdin, io.StringIO()
+    _redirected += 1
+    try:
+        for target in (1, 2):
+            os.dup2(fd, target)
+        _FD_STREAMS[2].write(f"==== {datetime.now().isoformat(timespec='seconds')} pid {os.getpid()} ====\n")
+        with redirect_stdout(_FD_STREAMS[1]), redirect_stderr(_FD_STREAMS[2]):
+            yield path
+    finally:
+        _redirected -= 1
+        sys.stdin = stdin
+        for stream in outer:  # what was written to them in the block belongs in the log
+            try:
                 stream.flush()
-            for fd, copy in zip((1, 2), saved):
-                os.dup2(copy, fd)
-                os.close(copy)
+            except OSError:
+                pass
+        for target, copy in zip((1, 2), saved):
+            os.dup2(copy, target)
+            os.close(copy)
+        os.close(fd)
 
 
-_FD_STREAMS: dict[int, io.TextIOWrapper] = {}
+class _Descriptor(io.TextIOBase):
+    """A text stream writing straight to file descriptor ``fd`` (no buffer, never closed); a failed write (a full
+    disk) is dropped, so that output cannot fail the code that prints it."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def write(self, text: str) -> int:
+        try:
+            os.write(self.fd, text.encode("utf-8", "backslashreplace"))
+        except OSError:
+            pass
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
 
 
-def _fd_stream(fd: int) -> io.TextIOWrapper:
-    """A line-buffered text stream on file descriptor ``fd`` (1 or 2) that never closes it, made once."""
-    if fd not in _FD_STREAMS:
-        _FD_STREAMS[fd] = open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    return _FD_STREAMS[fd]
+_FD_STREAMS = {1: _Descriptor(1), 2: _Descriptor(2)}
 
 
 def console_stream():

@@ -39,6 +39,16 @@ def test_to_log_takes_python_c_level_and_subprocess_output(tmp_path, capfd):
     assert "logged after" not in text and text.startswith("==== ")
 
 
+def test_a_full_disk_loses_the_log_not_the_work(capfd):
+    from pathlib import Path
+
+    with to_log(Path("/dev/full")):  # every write fails with ENOSPC
+        print("lost")
+        sys.stderr.write("lost too\n")
+    print("back")
+    assert capfd.readouterr() == ("back\n", "")
+
+
 def test_appended_lines_count_only_whole_new_lines(tmp_path):
     old = tmp_path / "a" / "shard.jsonl"
     old.parent.mkdir()
