@@ -8,6 +8,9 @@ Public API:
   its group and Total are ``None`` and the result is partial (``complete`` is False).
 - ``bootstrap(records, benchmark, reducers=...)``: per-prompt records per dimension -> seeded
   percentile confidence intervals for each dimension's raw value, each group and Total.
+- ``paired_bootstrap(a, b, benchmark)``: two runs' per-prompt values of the same prompts -> seeded
+  percentile intervals of the differences (B minus A) of each dimension, group and Total, the same
+  prompts drawn for both runs in each replicate.
 - ``percent(x)``: a fraction as percent, for presentation.
 - CLI: ``python -m eval.aggregate --benchmark {vbench,vbench_i2v} RAW.json [--json]``.
 
@@ -28,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from eval.benchmarks import BENCHMARKS, Benchmark, get_benchmark
 from eval.errors import HarnessError
-from eval.vbench_constants import BENCHMARKS, DIMENSIONS, Benchmark
+from eval.vbench_constants import DIMENSIONS
 
 Reducer = Callable[[Sequence[Any]], float]
 """Per-prompt records of one dimension -> that dimension's raw aggregate (a fraction)."""
@@ -94,17 +98,23 @@ class Bootstrap:
     seed: int
 
 
+@dataclass(frozen=True)
+class PairedBootstrap:
+    """Two runs scored on the same prompts, and percentile intervals of their differences (B minus A)."""
+
+    a: Aggregate
+    b: Aggregate
+    raw: Mapping[str, Interval]
+    groups: Mapping[str, Interval | None]
+    total: Interval | None
+    level: float
+    n_resamples: int
+    seed: int
+
+
 def percent(value: float | None) -> float | None:
     """A fraction as percent (``0.8161 -> 81.61``); ``None`` stays ``None``."""
     return None if value is None else 100.0 * value
-
-
-def get_benchmark(name: str) -> Benchmark:
-    """The benchmark called ``name``, or an error listing the known ones."""
-    try:
-        return BENCHMARKS[name]
-    except KeyError:
-        raise AggregateError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}") from None
 
 
 def _check_known(dims: Sequence[str], bench: Benchmark) -> None:
@@ -152,7 +162,11 @@ def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *, che
     """
     bench = get_benchmark(benchmark)
     _check_known(list(raw), bench)
-    values = {d: _checked(d, raw.get(d), check_range) for d in bench.dimensions}
+    return _score({d: _checked(d, raw.get(d), check_range) for d in bench.dimensions}, bench)
+
+
+def _score(values: Mapping[str, Any], bench: Benchmark) -> Aggregate:
+    """``aggregate`` on checked values: floats, or numpy arrays (one element per bootstrap replicate)."""
     normalised = {d: None if v is None else DIMENSIONS[d].normalise(v) for d, v in values.items()}
     groups = {g: _weighted_mean(dims, normalised) for g, dims in bench.groups.items()}
     total = None
@@ -213,8 +227,9 @@ def bootstrap(
     dimensions). ``reducers`` maps a dimension to the function that turns records into its raw
     value (default ``mean``). Each replicate resamples every dimension's prompts with
     replacement, reduces them, and scores the replicate through ``aggregate``. One
-    ``numpy.random.Generator(seed)`` draws every replicate, in the benchmark's dimension order,
-    so a fixed seed gives identical intervals.
+    ``numpy.random.Generator(seed)`` draws every replicate of a dimension at once, the dimensions in
+    the benchmark's order (``_draws``, shared with ``paired_bootstrap``), so a fixed seed gives
+    identical intervals.
     """
     bench = get_benchmark(benchmark)
     _check_known(list(records), bench)
@@ -225,29 +240,17 @@ def bootstrap(
             f"reducer given for {', '.join(map(repr, stray))} but no per-prompt "
             "records; pass records for it or drop the reducer"
         )
-    empty = [d for d, recs in records.items() if len(recs) == 0]
-    if empty:
-        raise AggregateError(
-            f"no per-prompt records for {', '.join(map(repr, empty))}; "
-            "drop the dimension (it becomes missing) or score its prompts"
-        )
-    if n_resamples < 1:
-        raise AggregateError(f"n_resamples={n_resamples}; it must be at least 1")
-    if not 0.0 < level < 1.0:
-        raise AggregateError(f"level={level}; it must lie strictly between 0 and 1 (e.g. 0.95)")
+    _check_resampling(records, n_resamples, level)
 
     dims = [d for d in bench.dimensions if d in records]
     seqs = {d: list(records[d]) for d in dims}
     reducer_of = {d: reducers.get(d, mean) for d in dims}
     point = aggregate({d: _reduce(d, reducer_of[d], seqs[d]) for d in dims}, bench.name, check_range=check_range)
 
-    rng = np.random.default_rng(seed)
+    draws = _draws({d: len(seqs[d]) for d in dims}, n_resamples, seed)
     replicates = []
-    for _ in range(n_resamples):
-        sample = {}
-        for d in dims:
-            idx = rng.integers(0, len(seqs[d]), size=len(seqs[d]))
-            sample[d] = _reduce(d, reducer_of[d], [seqs[d][i] for i in idx])
+    for r in range(n_resamples):
+        sample = {d: _reduce(d, reducer_of[d], [seqs[d][i] for i in idx[r]]) for d, idx in draws.items()}
         replicates.append(aggregate(sample, bench.name, check_range=check_range))
 
     return Bootstrap(
@@ -259,6 +262,107 @@ def bootstrap(
         n_resamples=n_resamples,
         seed=seed,
     )
+
+
+def paired_bootstrap(
+    a: Mapping[str, Sequence[float]],
+    b: Mapping[str, Sequence[float]],
+    benchmark: str = "vbench",
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    check_range: bool = True,
+) -> PairedBootstrap:
+    """Percentile bootstrap of the differences B minus A, paired over prompts.
+
+    ``a[d]`` and ``b[d]`` are the two runs' per-prompt values (fractions) of dimension ``d`` on the same
+    prompts in the same order; a run's value of ``d`` is the mean over its prompts. Each replicate draws
+    every dimension's prompts with replacement as ``bootstrap`` does (the same generator and order), takes
+    the same draw for both runs, scores each run's means with ``aggregate``'s normalisation and weights
+    (all replicates at once, as arrays) and keeps the differences of every dimension, group and Total.
+    Pairing removes what the prompts share (their difficulty) from the interval, which two unpaired
+    intervals would count twice.
+    """
+    bench = get_benchmark(benchmark)
+    _check_known(list(a), bench)
+    if set(a) != set(b) or any(len(a[d]) != len(b[d]) for d in a):
+        raise AggregateError(
+            "paired values must cover the same dimensions and prompts in both runs; "
+            + "; ".join(f"{d}: {len(a.get(d, ()))} vs {len(b.get(d, ()))} prompts" for d in sorted(set(a) | set(b)))
+        )
+    _check_resampling(a, n_resamples, level)
+    dims = [d for d in bench.dimensions if d in a]
+    values = {}
+    for run, given in (("A", a), ("B", b)):
+        values[run] = {d: np.asarray(given[d], dtype=float) for d in dims}
+        bad = [d for d, x in values[run].items() if x.ndim != 1 or not np.isfinite(x).all()]
+        if bad:
+            raise AggregateError(
+                f"run {run}: the per-prompt values of {', '.join(bad)} are not one finite number per prompt; "
+                "pass each prompt's mean score"
+            )
+    points = {
+        run: aggregate({d: float(x.mean()) for d, x in v.items()}, bench.name, check_range=check_range)
+        for run, v in values.items()
+    }
+    draws = _draws({d: len(a[d]) for d in dims}, n_resamples, seed)
+    replicates = {
+        run: _score({d: v[d][draws[d]].mean(axis=1) if d in v else None for d in bench.dimensions}, bench)
+        for run, v in values.items()
+    }
+    delta = _difference(replicates["A"], replicates["B"])
+
+    def interval(x) -> Interval | None:
+        return None if x is None else _interval(x, level)
+
+    return PairedBootstrap(
+        a=points["A"],
+        b=points["B"],
+        raw={d: interval(delta.raw[d]) for d in dims},
+        groups={g: interval(v) for g, v in delta.groups.items()},
+        total=interval(delta.total),
+        level=level,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+
+
+def _difference(a: Aggregate, b: Aggregate) -> Aggregate:
+    """``b - a`` value by value (``None`` where either is ``None``)."""
+
+    def minus(x, y):
+        return None if x is None or y is None else y - x
+
+    return Aggregate(
+        b.benchmark,
+        b.formula,
+        {d: minus(a.raw[d], v) for d, v in b.raw.items()},
+        {d: minus(a.normalised[d], v) for d, v in b.normalised.items()},
+        {g: minus(a.groups[g], v) for g, v in b.groups.items()},
+        minus(a.total, b.total),
+        tuple(dict.fromkeys(a.missing + b.missing)),
+    )
+
+
+def _check_resampling(records: Mapping[str, Sequence[Any]], n_resamples: int, level: float) -> None:
+    empty = [d for d, recs in records.items() if len(recs) == 0]
+    if empty:
+        raise AggregateError(
+            f"no per-prompt records for {', '.join(map(repr, empty))}; "
+            "drop the dimension (it becomes missing) or score its prompts"
+        )
+    if n_resamples < 1:
+        raise AggregateError(f"n_resamples={n_resamples}; it must be at least 1")
+    if not 0.0 < level < 1.0:
+        raise AggregateError(f"level={level}; it must lie strictly between 0 and 1 (e.g. 0.95)")
+
+
+def _draws(sizes: Mapping[str, int], n_resamples: int, seed: int) -> dict[str, np.ndarray]:
+    """``{dimension: (n_resamples, size) prompt indices drawn with replacement}``: one
+    ``numpy.random.Generator(seed)``, the dimensions in ``sizes``' order."""
+    rng = np.random.default_rng(seed)
+    return {d: rng.integers(0, n, size=(n_resamples, n)) for d, n in sizes.items()}
 
 
 def load_raw(path: Path) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.aggregate import get_benchmark
+from eval.benchmarks import get_benchmark
 from eval.errors import HarnessError
 
 BASELINES_DIR = Path(__file__).resolve().parent.parent / "reports" / "baselines"
-FILES = {"vbench": "vbench_t2v.csv", "vbench_i2v": "vbench_i2v.csv"}
 TEXT_COLUMNS = ("model", "benchmark", "formula", "source", "source_url", "note")
 
 
@@ -33,11 +32,11 @@ def score_columns(benchmark: str) -> tuple[str, ...]:
 def load_baselines(benchmark: str, path: Path | None = None) -> pd.DataFrame:
     """The baselines of ``benchmark``; score columns are floats, NaN where not published.
 
-    ``path`` defaults to ``reports/baselines/`` + ``FILES[benchmark]``. Raises ``BaselinesError``
+    ``path`` defaults to ``reports/baselines/`` + the benchmark's ``baselines`` file. Raises ``BaselinesError``
     naming the file and the problem: missing file, missing or unexpected column, a non-numeric
     or out-of-range score, a row of another benchmark, or an empty model name.
     """
-    path = Path(path) if path is not None else BASELINES_DIR / FILES[get_benchmark(benchmark).name]
+    path = Path(path) if path is not None else BASELINES_DIR / get_benchmark(benchmark).baselines
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except OSError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_json_atomic
+from .benchmarks import BY_TASK
 from .errors import HarnessError
 from .generators.base import EXECUTION_KEYS
 from .records import Suite, SuiteItem
@@ -104,6 +105,7 @@ class Plan:
             "suite": {
                 "name": self.suite.name,
                 "task": self.suite.task,
+                "benchmark": self.suite.benchmark,
                 "source": self.suite.source,
                 "items": [item.to_json() for item in self.suite.items],
             },
@@ -116,7 +118,9 @@ class Plan:
     @classmethod
     def from_json(cls, d: dict) -> Plan:
         s = d["suite"]
-        suite = Suite(s["name"], s["task"], tuple(SuiteItem.from_json(i) for i in s["items"]), s["source"])
+        # plans written before suites named their benchmark: the benchmark of their task
+        benchmark = s.get("benchmark") or BY_TASK[s["task"]]
+        suite = Suite(s["name"], s["task"], tuple(SuiteItem.from_json(i) for i in s["items"]), s["source"], benchmark)
         return cls(
             suite, GeneratorSpec.from_config(d["generator"]), d["base_seed"], tuple(Unit(*u) for u in d["units"])
         )
@@ -134,7 +138,7 @@ def write_or_check_plan(run_dir: Path, plan: Plan) -> Plan:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, new)
         return plan
-    old = json.loads(path.read_text())
+    old = Plan.from_json(json.loads(path.read_text())).to_json()  # in today's form
     if old == new:
         return plan
     changed = sorted(k for k in new if old.get(k) != new[k])

@@ -38,12 +38,14 @@ class SuiteItem:
 
 @dataclass(frozen=True)
 class Suite:
-    """A named, validated list of items. ``task`` is ``"t2v"`` or ``"i2v"``."""
+    """A named, validated list of items. ``task`` is ``"t2v"`` or ``"i2v"``; ``benchmark`` is what it is scored
+    against (``eval.benchmarks``), named by its loader."""
 
     name: str
     task: str
     items: tuple[SuiteItem, ...]
-    source: str = ""
+    source: str
+    benchmark: str
 
     @property
     def n_videos(self) -> int:

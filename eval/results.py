@@ -17,19 +17,19 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eval.aggregate import aggregate, bootstrap, get_benchmark
+from eval.aggregate import aggregate, bootstrap
 from eval.atomic import write_json_atomic
+from eval.benchmarks import get_benchmark
 from eval.manifest import done_records
 from eval.plan import Plan
-from eval.scoring.dimensions import VideoScore, adapter
 from eval.scoring.records import current_scores
+from eval.scoring.specs import VideoScore, spec
 from eval.scoring.static_filter import FILTERED, KEEP, STATIC_FILTER, Selection, read_flags
 from eval.vbench_constants import DIMENSIONS, SOURCE
 from eval.workers.score import expected, selection, wanted
 
 RESULTS_FILE = "results.json"
 RESULTS_SCHEMA = 3  # 2: adds model, date, cost and the per-video table; 3: model_info
-BENCHMARK_OF_TASK = {"t2v": "vbench", "i2v": "vbench_i2v"}
 PACKAGES = (
     "torch",
     "torchvision",
@@ -85,14 +85,14 @@ def build_results(
 
     adapter_cls = generator_class(plan.generator.name)
     display_name = adapter_cls.display_name(plan.generator.config, plan.suite.task)
-    benchmark = BENCHMARK_OF_TASK[plan.suite.task]
+    benchmark = plan.suite.benchmark
     bench = get_benchmark(benchmark)
     per_dim, records, reducers, raw = {}, {}, {}, {}
     done = done_records(run_dir, verify=False)
     chosen = {dim: selection(run_dir, plan, dim, done, scorers) for dim in dimensions}
     for dim in dimensions:
         counts, by_prompt = dimension_scores(run_dir, plan, dim, scorers[dim], done, chosen[dim])
-        reduce = adapter(dim).reduce
+        reduce = spec(dim).reduce
         value = reduce([s for scores in by_prompt.values() for s in scores]) if by_prompt else None
         complete = counts["n_scored"] == counts["n_expected"] > 0
         entry = {"raw": value, "complete": complete, **counts, "scorer": scorers[dim]}

@@ -44,7 +44,7 @@ def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
         from eval.scoring.static_filter import with_filter
         from eval.scoring.weights import preflight as scoring_preflight
 
-        dims = with_filter(plan.suite.task, scoring_dimensions(cfg, plan, quiet=True))
+        dims = with_filter(plan.suite.benchmark, scoring_dimensions(cfg, plan, quiet=True))
         scoring_preflight(dims, scoring_roots(cfg.scoring))
 
 
@@ -119,20 +119,25 @@ def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, todo:
 def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list[str]:
     """``scoring.dimensions``, or the task's defaults that the suite can feed; with random fixtures, the defaults
     that can run here. VBench's source tree and co-tracker are put in place first (``provide_code``)."""
-    from eval.scoring.dimensions import DEFAULT_DIMENSIONS, adapter
+    from eval.benchmarks import get_benchmark
     from eval.scoring.setup import provide_code
+    from eval.scoring.specs import spec
 
     provide_code(cfg.scoring)
     if cfg.scoring.dimensions:
         dims = list(cfg.scoring.dimensions)
         for dim in dims:
-            adapter(dim)  # unknown dimensions fail here, before any work
+            if spec(dim).constants is None:  # unknown dimensions fail in spec(), before any work
+                raise HarnessError(
+                    f"scoring.dimensions names {dim}, which is not a VBench dimension (the score stage runs it "
+                    "where a dimension needs it); fix: take it out"
+                )
         return _fed(dims, plan, quiet, named=True)
-    dims = _fed(list(DEFAULT_DIMENSIONS[plan.suite.task]), plan, quiet, named=False)
+    dims = _fed(list(get_benchmark(plan.suite.benchmark).defaults), plan, quiet, named=False)
     unfed = [
         d
         for d in dims
-        if adapter(d).needs_auxiliary
+        if spec(d).needs_auxiliary
         and not any(d in dict(item.meta).get("auxiliary_info", {}) for item in plan.suite.items)
     ]
     if unfed and not quiet:
@@ -142,7 +147,7 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
         )
     dims = [d for d in dims if d not in unfed]
     if cfg.scoring.fixtures:
-        from eval.scoring.fixtures import NOT_BY_DEFAULT, SUPPORTED, missing_code
+        from eval.scoring.fixtures import has_fixture, missing_code
         from eval.scoring.setup import scoring_roots
         from eval.scoring.weights import code_problems
 
@@ -152,10 +157,10 @@ def scoring_dimensions(cfg: DictConfig, plan: Plan, quiet: bool = False) -> list
             d: [str(p) for p in code_problems([d], bert=False, roots=roots)]
             + [f"missing {f.path(roots)}: {f.how_to_get(roots)}" for f in missing_code([d], roots)]
             for d in dims
-            if d in SUPPORTED
+            if has_fixture(d)
         }
-        skipped = [d for d in dims if d not in SUPPORTED or problems[d]]
-        slow = [d for d in dims if d in NOT_BY_DEFAULT and d not in skipped]
+        skipped = [d for d in dims if not has_fixture(d) or problems[d]]
+        slow = [d for d in dims if spec(d).slow_on_cpu and d not in skipped]
         if skipped and not quiet:
             print(f"score: {', '.join(skipped)} cannot run here, so the results will be partial:")
             for d in skipped:
@@ -180,12 +185,12 @@ def _fed(dims: list[str], plan: Plan, quiet: bool, named: bool) -> list[str]:
     """``dims`` less those that can score no prompt of the suite (camera_motion: prompts with a camera phrase).
     An item that lists such a dimension but whose prompt it cannot score is an error, and so is a dimension named
     in scoring.dimensions that no prompt can feed."""
-    from eval.scoring.dimensions import adapter
+    from eval.scoring.specs import spec
     from eval.workers.score import wanted
 
     kept = []
     for dim in dims:
-        rule = adapter(dim)
+        rule = spec(dim)
         if rule.accepts is None:
             kept.append(dim)
             continue
@@ -223,11 +228,11 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     from eval.workers.score import ScoreShard, scoreable, selection
 
     dims = scoring_dimensions(cfg, plan)
-    filtered = [d for d in dims if applies(plan.suite.task, d)]
+    filtered = [d for d in dims if applies(plan.suite.benchmark, d)]
     from eval.generators import generator_class
 
     fps = generator_class(plan.generator.name).expected_video(generator_cfg).fps
-    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.task, dims), fps)
+    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.benchmark, dims), fps)
     waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
     if config["fps"] is None:
         print(
@@ -269,7 +274,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             pass
     if not cfg.launcher.get("wait", True):
         return scorers
-    lines, retryable = score_gaps(run_dir, plan, {d: scorers[d] for d in with_filter(plan.suite.task, dims)})
+    lines, retryable = score_gaps(run_dir, plan, {d: scorers[d] for d in with_filter(plan.suite.benchmark, dims)})
     if lines:
         raise StageIncomplete("score: " + "; ".join(lines), retryable=retryable)
     if not launched:

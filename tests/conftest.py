@@ -88,4 +88,25 @@ def scored(tmp_path_factory, skyreels_cache):
     return run_dir, json.loads((run_dir / "results.json").read_text())
 
 
+@pytest.fixture(scope="session")
+def step_sweep(tmp_path_factory, skyreels_cache):
+    """A multirun of the tiny model at 0 (refused), 1 and 2 steps on one sample per smoke prompt, scored on
+    subject_consistency: the CLI's result and the sweep folder (two real runs of one suite, one failed job)."""
+    from harness import run_cli
+
+    root = tmp_path_factory.mktemp("step-sweep")
+    result = run_cli(
+        "-m",
+        "+suite=smoke",
+        "suite.samples=1",
+        f"run.root={root}",
+        "generator.num_inference_steps=0,1,2",
+        "run.stages=[generate,score,aggregate,report]",
+        "scoring.dimensions=[subject_consistency]",
+        timeout=900,
+    )
+    (sweep,) = (root / "sweeps").iterdir()
+    return result, sweep
+
+
 from slurm_fixtures import slurm_cluster  # noqa: E402,F401  (the local SLURM cluster, started on demand)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.aggregate import aggregate, get_benchmark
+from eval.aggregate import aggregate
 from eval.atomic import sha256_file
+from eval.benchmarks import get_benchmark
 from eval.results import RESULTS_SCHEMA
 from eval.vbench_constants import DIMENSIONS, SOURCE
 
@@ -145,3 +146,19 @@ def write_results(
     path = run_dir / "results.json"
     path.write_text(json.dumps(results, indent=1))
     return path
+
+
+def rescore_videos(results: Path, shift: dict[str, float] | None = None, *, seed: int = 0, noise: float = 0.02) -> Path:
+    """Give every video of ``results`` its own score of each dimension, as a real run has: the dimension's value
+    plus a per-item effect (the same in every run with this ``seed``), per-video noise (``seed`` and the run's
+    fingerprint) and ``shift`` (fractions); imaging_quality per video on VBench's 0-100 scale."""
+    data = json.loads(results.read_text())
+    items = np.random.default_rng(seed)
+    effect = {v["item_id"]: items.normal(0.0, 0.05) for v in data["videos"]}
+    rng = np.random.default_rng([seed, int(data["fingerprint"], 16)])
+    for video in data["videos"]:
+        for dim, value in video["scores"].items():
+            value += effect[video["item_id"]] + rng.normal(0.0, noise) + (shift or {}).get(dim, 0.0)
+            video["scores"][dim] = 100.0 * value if dim == "imaging_quality" else value
+    results.write_text(json.dumps(data, indent=1))
+    return results

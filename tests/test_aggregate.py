@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from eval.aggregate import AggregateError, aggregate, bootstrap, mean, percent
-from eval.vbench_constants import BENCHMARKS, DIMENSIONS
+from eval.benchmarks import BENCHMARKS, UnknownBenchmark
+from eval.vbench_constants import DIMENSIONS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -138,7 +139,7 @@ def test_unknown_dimension_lists_known_ones():
 
 
 def test_unknown_benchmark():
-    with pytest.raises(AggregateError, match="vbench_i2v"):
+    with pytest.raises(UnknownBenchmark, match="vbench_i2v"):
         aggregate({}, "vbench2")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from eval.aggregate import aggregate, percent
 from eval.baselines import BASELINES_DIR, BaselinesError, load_baselines, raw_fractions
-from eval.vbench_constants import BENCHMARKS
+from eval.benchmarks import BENCHMARKS
 
 # A published figure is rounded to 0.005 points and recomputation from rounded inputs adds a
 # little more: 0.02 covers both. I2V is never published; 2*Total - Quality carries three

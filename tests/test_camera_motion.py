@@ -147,9 +147,9 @@ def test_camera_motion_is_asked_only_of_prompts_with_a_camera_phrase(tmp_path, c
 
 
 def test_predict_type_is_stored_sorted():
-    from eval.scoring.dimensions import adapter
+    from eval.scoring.specs import spec
 
-    score = adapter("camera_motion").per_video(
+    score = spec("camera_motion").per_video(
         {"video_results": 1.0, "prompt_type": "zoom_in", "predict_type": ["zoom_in", "pan_left"]}, 9
     )
     assert dict(score.extra)["predict_type"] == ["pan_left", "zoom_in"]

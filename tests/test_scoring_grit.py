@@ -21,7 +21,7 @@ import pytest
 from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
-from eval.scoring.dimensions import UNCOUNTED
+from eval.scoring.specs import UNCOUNTED
 from eval.scoring.vbench_call import VideoInput, compute
 from eval.scoring.weights import Roots
 
@@ -40,7 +40,7 @@ def test_grit_fixture_needs_detectron2(monkeypatch, tmp_path):
     monkeypatch.setattr(fixtures, "package_dir", lambda name: None)
     with pytest.raises(fixtures.FixtureError, match="needs detectron2"):
         fixtures._build_grit(Roots(tmp_path / "vbench", tmp_path / "hub"))
-    assert set(GRIT) <= set(fixtures.NOT_BY_DEFAULT) and set(GRIT) <= set(fixtures.SUPPORTED)
+    assert set(GRIT) <= set(fixtures.not_by_default()) and set(GRIT) <= set(fixtures.supported())
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ its ``bert-base-uncased`` (tokenizer and weights) from the fixtures' own Hugging
 
 Tag2Text's architecture is fixed by the JSON configs in the vbench wheel (Swin-B at 384 px, 12-layer
 BERT decoder, a 3429-tag head), and VBench reads 16 frames a video: the end-to-end test takes minutes
-on 2 CPU cores (see ``fixtures.NOT_BY_DEFAULT``).
+on 2 CPU cores (see ``DimensionSpec.slow_on_cpu``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
-from eval.scoring.dimensions import adapter
+from eval.scoring.specs import spec
 from eval.scoring.vbench_call import VideoInput, compute
 
 FPS = 24
@@ -142,4 +142,4 @@ def test_scene_scores_tiny_videos_with_vbench_loader_and_compute(offline, tmp_pa
         assert score.value == expected and 0 <= score.value <= 1 and score.weight == 16
     assert scores[1].value > 0  # the captions are words of the fixture's vocabulary
     vbench_value, _ = returned[0]
-    assert adapter("scene").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)
+    assert spec("scene").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)

@@ -4,7 +4,7 @@ ViCLIP (temporal_style, overall_consistency) and UMT (human_action), offline.
 Both architectures are fixed by VBench's code (ViT-L), so the fixtures are full size (fp16 files):
 building them takes ~15 s each; on 2 CPU cores ViCLIP loads in ~13 s and scores a tiny video in ~25 s, UMT
 (16 frames x 196 patches, joint attention) in ~75 s. So these run few videos, and the fixtures' default
-dimension list leaves these dimensions out (``fixtures.NOT_BY_DEFAULT``).
+dimension list leaves these dimensions out (``DimensionSpec.slow_on_cpu``).
 """
 
 from __future__ import annotations
@@ -177,11 +177,11 @@ def test_fixture_defaults_leave_the_vit_l_dimensions_out_unless_named(capsys):
 
     from omegaconf import OmegaConf
 
-    from eval.scoring.dimensions import DEFAULT_DIMENSIONS
+    from eval.benchmarks import BENCHMARKS
     from eval.stages import scoring_dimensions
 
-    fed = {"auxiliary_info": {d: {} for d in DEFAULT_DIMENSIONS["t2v"]}}  # a prompt that feeds every dimension
-    plan = SimpleNamespace(suite=SimpleNamespace(task="t2v", name="t", items=(SimpleNamespace(meta=fed),)))
+    fed = {"auxiliary_info": {d: {} for d in BENCHMARKS["vbench"].defaults}}  # a prompt that feeds every dimension
+    plan = SimpleNamespace(suite=SimpleNamespace(benchmark="vbench", name="t", items=(SimpleNamespace(meta=fed),)))
     cfg = OmegaConf.create({"scoring": {"dimensions": None, "fixtures": True}})
     dims = scoring_dimensions(cfg, plan)
     assert not set(dims) & {"human_action", *VICLIP} and "appearance_style" in dims
@@ -189,4 +189,4 @@ def test_fixture_defaults_leave_the_vit_l_dimensions_out_unless_named(capsys):
     assert {"human_action", *VICLIP} <= set(named)
     cfg.scoring.dimensions = ["human_action", *VICLIP]
     assert scoring_dimensions(cfg, plan) == ["human_action", *VICLIP]
-    assert set(fixtures.NOT_BY_DEFAULT) <= set(fixtures.SUPPORTED)
+    assert set(fixtures.not_by_default()) <= set(fixtures.supported())

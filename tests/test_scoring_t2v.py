@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from vbench_spies import NoSubprocess, spy_compute
 
+from eval.benchmarks import BENCHMARKS
 from eval.errors import HarnessError
 from eval.scoring import fixtures
-from eval.scoring.dimensions import DEFAULT_DIMENSIONS, REGISTRY, UNCOUNTED, adapter
+from eval.scoring.specs import SPECS, UNCOUNTED, spec
 from eval.scoring.vbench_call import VBenchCallError, VideoInput, compute
 
 T2V_JSON = Path(__file__).resolve().parents[2] / "shared" / "vbench" / "VBench_full_info.json"
@@ -108,7 +109,7 @@ ABSENT = {"color": 2}  # videos VBench's color left out of video_results
 def test_aggregate_is_vbench_single_process_formula(dimension):
     make, vbench_formula = CASES[dimension]
     results = make(np.random.default_rng(0))
-    dim = adapter(dimension)
+    dim = spec(dimension)
     scores = [dim.per_video(r, 16) for r in results] + [UNCOUNTED] * ABSENT.get(dimension, 0)
     expected = float(vbench_formula(results))
     assert dim.reduce(scores) == pytest.approx(expected, rel=1e-12, abs=0)
@@ -119,14 +120,13 @@ def test_aggregate_is_vbench_single_process_formula(dimension):
 
 def test_color_counts_no_video_is_an_error_naming_it():
     with pytest.raises(HarnessError, match="color: VBench counted none of these 2 videos"):
-        adapter("color").reduce([UNCOUNTED, UNCOUNTED])
+        spec("color").reduce([UNCOUNTED, UNCOUNTED])
 
 
 def test_t2v_defaults_are_vbench_16_dimensions():
-    from eval.scoring.weights import T2V_DIMENSIONS
-
-    assert len(DEFAULT_DIMENSIONS["t2v"]) == 16 and set(DEFAULT_DIMENSIONS["t2v"]) == set(T2V_DIMENSIONS)
-    assert "temporal_flickering" in DEFAULT_DIMENSIONS["t2v"] and set(DEFAULT_DIMENSIONS["t2v"]) <= set(REGISTRY)
+    defaults = BENCHMARKS["vbench"].defaults
+    assert len(defaults) == 16 and set(defaults) == set(BENCHMARKS["vbench"].scored)
+    assert "temporal_flickering" in defaults and set(defaults) <= set(SPECS)
 
 
 def test_missing_auxiliary_info_is_named_before_vbench_runs(tmp_path):
@@ -192,7 +192,7 @@ def test_appearance_style_end_to_end(t2v_items, skyreels_cache, tmp_path, monkey
     assert queries == ["oil painting", "oil painting"]  # auxiliary_info reached VBench, once per entry
     assert [s.weight for s in scores] == [9.0, 5.0]
     vbench_value, _ = returned[0]
-    assert adapter("appearance_style").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)
+    assert spec("appearance_style").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)
     assert vbench_value != pytest.approx(np.mean([s.value for s in scores]), rel=1e-6)  # frames, not videos, count
 
 
@@ -242,7 +242,7 @@ def test_color_end_to_end_leaves_uncounted_videos_out(t2v_items, vbench_color, t
     vbench_value, results = returned[0]
     assert len(results) == 2 and scores[1].value == 0.0 and scores[2] == UNCOUNTED
     assert 0 < scores[0].value < 1
-    assert adapter("color").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)
+    assert spec("color").reduce(scores) == pytest.approx(vbench_value, rel=1e-12, abs=0)
     assert vbench_value != pytest.approx(np.mean([s.value for s in scores]))
     # alone, the dark video makes VBench divide by zero: it is uncounted, not failed
     assert compute("color", videos[2:], device="cpu", workdir=tmp_path / "work") == [UNCOUNTED]
@@ -260,7 +260,7 @@ def test_default_dimensions_leave_out_what_the_suite_cannot_feed(capsys):
     cfg = compose("+suite=smoke_t2v")
     plan = Plan.build(load_suite("smoke_t2v"), GeneratorSpec.from_config({"name": "skyreels"}), 0)
     dims = scoring_dimensions(cfg, plan)
-    needing = {d for d in DEFAULT_DIMENSIONS["t2v"] if adapter(d).needs_auxiliary}
+    needing = {d for d in BENCHMARKS["vbench"].defaults if spec(d).needs_auxiliary}
     assert needing >= {"appearance_style", "scene", "color"} and not needing & set(dims)
     assert "subject_consistency" in dims and "auxiliary_info" in capsys.readouterr().out
     named = compose("+suite=smoke_t2v", "scoring.dimensions=[appearance_style]")

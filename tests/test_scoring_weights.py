@@ -26,10 +26,13 @@ import pytest
 from vbench_spies import NoSubprocess
 
 from eval.scoring import fixtures, weights
+from eval.scoring.specs import SPECS
 from eval.scoring.weights import Roots, WeightFile
 
 # the full-size ViT-L fixtures (ViCLIP, UMT) are built and scored in test_scoring_semantic.py
-BUILT = tuple(d for d in fixtures.SUPPORTED if d != "camera_motion" and d not in fixtures.NOT_BY_DEFAULT)
+BUILT = tuple(
+    d for d in fixtures.supported() if d not in ("camera_motion", "static_filter", *fixtures.not_by_default())
+)
 I2V = ("i2v_subject", "i2v_background")
 VIDEO_SIZE, VIDEO_FRAMES, FPS = 128, 9, 24
 
@@ -96,7 +99,7 @@ def _full_info(folder: Path, dimension: str, videos: list[Path]) -> str:
 
 
 def test_every_dimension_has_its_files():
-    for dimension in weights.DIMENSIONS:
+    for dimension in SPECS:
         assert weights.required_files([dimension]) or dimension == "temporal_flickering", dimension
     keys = [(f.root, f.relpath) for f in weights.FILES]
     assert len(keys) == len(set(keys))
@@ -178,14 +181,14 @@ def test_download_fetches_files_and_zip_members_atomically(tmp_path):
 
     files = [
         WeightFile(
-            ("aesthetic_quality",),
+            "aesthetic",
             "a/w.pth",
             "vbench",
             (source / "w.pth").as_uri(),
             sha256=hashlib.sha256(b"weights").hexdigest()[:8],
         ),
         WeightFile(
-            ("dynamic_degree",),
+            "raft",
             "raft_model/models/raft-things.pth",
             "torch_hub",
             (source / "models.zip").as_uri(),
@@ -197,7 +200,7 @@ def test_download_fetches_files_and_zip_members_atomically(tmp_path):
     assert files[0].path(roots).read_bytes() == b"weights" and files[1].path(roots).read_bytes() == b"raft"
     assert weights.download(files, roots) == []  # present: nothing to do
     assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temp files left
-    bad = WeightFile(("x",), "b.pth", "vbench", (source / "w.pth").as_uri(), sha256="00000000")
+    bad = WeightFile("x", "b.pth", "vbench", (source / "w.pth").as_uri(), sha256="00000000")
     with pytest.raises(weights.ScoringWeightsError, match="does not match sha256"):
         weights.download([bad], roots)
     assert not bad.path(roots).exists()

@@ -89,7 +89,7 @@ def test_cotracker_hub_entry_is_what_vbench_loads():
 
 
 def test_camera_phrases_are_vbench_get_type():
-    from eval.scoring.dimensions import CAMERA_PHRASES
+    from eval.scoring.specs import CAMERA_PHRASES
 
     tree = ast.parse((VBENCH_SRC / "vbench2_beta_i2v" / "camera_motion.py").read_text())
     (get_type,) = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "get_type"]

@@ -117,8 +117,8 @@ def test_choice_waits_for_missing_flags_before_the_fifth_static():
 
 
 def test_only_t2v_temporal_flickering_is_filtered():
-    assert applies("t2v", "temporal_flickering")
-    assert not applies("i2v", "temporal_flickering") and not applies("t2v", "dynamic_degree")
+    assert applies("vbench", "temporal_flickering")
+    assert not applies("vbench_i2v", "temporal_flickering") and not applies("vbench", "dynamic_degree")
 
 
 def test_small_videos_are_refused_before_raft_calls_them_static(tmp_path):

@@ -395,7 +395,9 @@ def test_gate_accepts_long_prompts_in_hash_mode(tmp_path):
 
 def test_gate_fills_sha256_and_checks_i2v_items_have_images():
     suite = load_suite("smoke")
-    imageless = Suite(name="x", task="i2v", items=(SuiteItem(id="y", prompt="no image"),))
+    imageless = Suite(
+        name="x", task="i2v", items=(SuiteItem(id="y", prompt="no image"),), source="", benchmark="vbench_i2v"
+    )
     assert "item 'y': no image, but the suite is i2v" in error_of(check_suite, imageless)
     assert all(len(item.image_sha256) == 64 for item in suite.items)
 

@@ -29,20 +29,10 @@ def test_a_measured_model_sits_beside_its_published_row(tmp_path):
     assert f"86.70 ({cog['total'] - 86.70:+.2f})" in html and 'title="published as CogVideoX-5b-I2V"' in html
 
 
-def test_a_sweep_reports_its_runs_together_and_a_failed_job_does_not_stop_it(tmp_path):
-    result = run_cli(
-        "-m",
-        "+suite=smoke",
-        "suite.samples=1",
-        f"run.root={tmp_path}",
-        "generator.num_inference_steps=0,1,2",
-        "run.stages=[generate,score,aggregate,report]",
-        "scoring.dimensions=[subject_consistency]",
-        timeout=900,
-    )
+def test_a_sweep_reports_its_runs_together_and_a_failed_job_does_not_stop_it(step_sweep):
+    result, sweep = step_sweep
     out = result.stdout + result.stderr
     assert result.returncode == 2, out  # the first job is refused (0 steps), the others ran
-    (sweep,) = (tmp_path / "sweeps").iterdir()
     lines = [json.loads(line) for line in (sweep / "runs.jsonl").read_text().splitlines()]
     assert [line["status"] for line in lines] == ["failed", "done", "done"]
     assert "num_inference_steps=0 must be >= 1" in lines[0]["why"]
@@ -50,6 +40,9 @@ def test_a_sweep_reports_its_runs_together_and_a_failed_job_does_not_stop_it(tmp
     measured = table[table["kind"] == "measured"]
     assert len(measured) == 2 and set(measured["settings"]) == {"num_inference_steps=1", "num_inference_steps=2"}
     assert f"sweep: combined report {sweep / 'vbench_i2v' / 'leaderboard.html'}" in out
+    index = (sweep / "vbench_i2v" / "leaderboard.html").read_text()  # two runs of one suite: a compare page
+    (page,) = (sweep / "vbench_i2v").glob("compare-smoke-*.html")
+    assert f'<a class="compare" href="{page.name}">' in index
 
 
 TINY_MODELS = ("skyreels_tiny", "cogvideox_i2v_tiny", "wan_i2v_tiny", "hunyuanvideo_i2v_tiny", "wan_t2v_tiny")

@@ -1,4 +1,5 @@
-"""``build_report``: results files + baselines -> leaderboard.{csv,json,html}, plots/, drill-down pages."""
+"""``build_report``: results files + baselines -> leaderboard.{csv,json,html}, plots/, drill-down pages, and
+compare and pairs pages for every two runs of one suite."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
     the file, and the previous report stays as it was.
     """
     from eval.report import html
+    from eval.report.compare_pages import comparison_files, suite_comparisons
     from eval.report.plots import render_plots
     from eval.report.previews import image_thumbnail, video_preview
     from eval.report.table import leaderboard
@@ -56,9 +58,11 @@ def build_report(results: list[Path], out_dir: Path, *, baselines: Path | None =
         page = f"videos-{run.data['suite']}-{run.data['fingerprint']}.html"
         files[out_dir / page] = html.videos_page(run, dims, media).encode()
         drilldown[run.data["fingerprint"]] = page
+    comparisons, links = suite_comparisons(runs)
+    files.update(comparison_files(comparisons, out_dir, previews=previews, back="leaderboard.html"))
     index = out_dir / "leaderboard.html"
     files[index] = html.leaderboard_page(
-        table, benchmark, runs, {n: f["png"] for n, f in plots.items()}, drilldown
+        table, benchmark, runs, {n: f["png"] for n, f in plots.items()}, drilldown, comparisons=links
     ).encode()
     write_files_atomic(files)
     return index

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from eval.aggregate import get_benchmark
+from eval.benchmarks import get_benchmark
 from eval.report.load import RunResults
-from eval.report.table import GROUP_TITLES, STANDARD_SUITE, dimension_label, display_name
+from eval.report.table import dimension_label, display_name
 from eval.vbench_constants import SOURCE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-TITLES = {"vbench": "VBench (text-to-video)", "vbench_i2v": "VBench-I2V (image-to-video)"}
 PLOT_TITLES = {
     "dimensions": "Per-dimension scores",
     "radar": "Normalised dimensions",
@@ -82,10 +82,15 @@ def _model_cell(row: pd.Series, drilldown: dict[str, str]):
 
 
 def leaderboard_page(
-    table: pd.DataFrame, benchmark: str, runs: list[RunResults], plots: dict[str, bytes], drilldown: dict[str, str]
+    table: pd.DataFrame,
+    benchmark: str,
+    runs: list[RunResults],
+    plots: dict[str, bytes],
+    drilldown: dict[str, str],
+    comparisons: Sequence[dict] = (),
 ) -> str:
     """The leaderboard page for ``table`` with ``plots`` (name -> PNG bytes) embedded; ``drilldown`` maps a
-    run's fingerprint to its page."""
+    run's fingerprint to its page; ``comparisons`` links the compare pages (``href``, ``text``, ``why``)."""
     from markupsafe import Markup, escape
 
     bench = get_benchmark(benchmark)
@@ -99,7 +104,7 @@ def leaderboard_page(
             "title": "the published Total of the same model, and this run's Total minus it",
         },
     ]
-    header += [{"label": GROUP_TITLES[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
+    header += [{"label": bench.group_titles[g], "type": "number", "title": f"{g} (%)"} for g in bench.groups]
     header += [{"label": dimension_label(d), "type": "number", "title": f"{d}, raw (%)"} for d in bench.dimensions]
     header += [
         {"label": "videos scored", "type": "number", "title": "n_scored / n_expected over all dimensions"},
@@ -140,13 +145,14 @@ def leaderboard_page(
         _environment()
         .get_template("leaderboard.html.j2")
         .render(
-            title=TITLES[benchmark],
+            title=bench.title,
             formula=bench.formula,
             constants_source=SOURCE,
-            standard_suite=STANDARD_SUITE[benchmark],
+            standard_suite=bench.suite,
             header=header,
             rows=rows,
             notes=notes,
+            comparisons=comparisons,
             plots=[{"name": p, "title": PLOT_TITLES[p], "data_uri": _data_uri(png)} for p, png in plots.items()],
             provenance=[_provenance(r) for r in runs],
             banner=BANNER if any(r.random_weights for r in runs) else "",

@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from eval.aggregate import get_benchmark
-from eval.report.table import GROUP_TITLES, dimension_label, display_name, normalised_of
+from eval.benchmarks import get_benchmark
+from eval.report.table import dimension_label, display_name, normalised_of
 
 
 def _pyplot():
@@ -102,7 +102,8 @@ def radar(table: pd.DataFrame, benchmark: str):
 def group_scatter(table: pd.DataFrame, benchmark: str):
     """Quality against I2V (VBench-I2V) or Semantic (VBench), one point per row that has both."""
     plt = _pyplot()
-    other = "i2v" if benchmark == "vbench_i2v" else "semantic"
+    bench = get_benchmark(benchmark)
+    other = next(g for g in bench.groups if g != "quality")
     points = table[table["quality"].notna() & table[other].notna()]
     if points.empty:
         return None
@@ -119,8 +120,8 @@ def group_scatter(table: pd.DataFrame, benchmark: str):
             display_name(row), (row["quality"], row[other]), fontsize=7, xytext=(4, 3), textcoords="offset points"
         )
     ax.set_xlabel("Quality (%)")
-    ax.set_ylabel(f"{GROUP_TITLES[other]} (%)")
-    ax.set_title(f"Quality vs {GROUP_TITLES[other]}")
+    ax.set_ylabel(f"{bench.group_titles[other]} (%)")
+    ax.set_title(f"Quality vs {bench.group_titles[other]}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -149,18 +150,23 @@ PLOTS = {"dimensions": dimension_bars, "radar": radar, "groups": group_scatter, 
 
 def render_plots(table: pd.DataFrame, benchmark: str) -> dict[str, dict[str, bytes]]:
     """Every plot that has something to show: ``{name: {"png": bytes, "svg": bytes}}`` (no timestamps in either)."""
+    rendered = {}
+    for name, draw in PLOTS.items():
+        fig = draw(table, benchmark)
+        if fig is not None:
+            rendered[name] = figure_bytes(fig)
+    return rendered
+
+
+def figure_bytes(fig) -> dict[str, bytes]:
+    """``{"png": bytes, "svg": bytes}`` of ``fig`` (no timestamps in either), which is then closed."""
     import io
 
     plt = _pyplot()
     rendered = {}
-    for name, draw in PLOTS.items():
-        fig = draw(table, benchmark)
-        if fig is None:
-            continue
-        rendered[name] = {}
-        for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, metadata=metadata)
-            rendered[name][fmt] = buffer.getvalue()
-        plt.close(fig)
+    for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+        rendered[fmt] = buffer.getvalue()
+    plt.close(fig)
     return rendered

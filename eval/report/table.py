@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.aggregate import aggregate, get_benchmark
+from eval.aggregate import aggregate
 from eval.baselines import load_baselines, raw_fractions
+from eval.benchmarks import get_benchmark
 from eval.report.load import RunResults
 
-STANDARD_SUITE = {"vbench": "vbench_t2v", "vbench_i2v": "vbench_i2v"}
-GROUP_TITLES = {"quality": "Quality", "semantic": "Semantic", "i2v": "I2V"}
 SETTINGS_SHOWN = 4  # differing generator settings named in a label, at most
 
 
@@ -62,12 +61,12 @@ def columns(benchmark: str) -> list[str]:
 
 def leaderboard(runs: list[RunResults], benchmark: str, baselines_path: Path | None = None) -> pd.DataFrame:
     """The table of ``runs`` (all of ``benchmark``) and the benchmark's published baselines, ranked."""
-    rows = [_measured(r, benchmark, label) for r, label in zip(runs, _settings_labels(runs))]
+    rows = [_measured(r, benchmark, label) for r, label in zip(runs, settings_labels(runs))]
     rows += [_reported(row, benchmark) for _, row in load_baselines(benchmark, baselines_path).iterrows()]
     table = pd.DataFrame(rows, columns=columns(benchmark))
     _pair_with_published(table)
     table["comparable"] = (
-        (table["status"] == "complete") & (table["suite"] == STANDARD_SUITE[benchmark]) & ~table["older_formula"]
+        (table["status"] == "complete") & (table["suite"] == get_benchmark(benchmark).suite) & ~table["older_formula"]
     )
     ranked = table["comparable"] & table["total"].notna()
     table.loc[ranked, "rank"] = table.loc[ranked, "total"].rank(ascending=False, method="min")
@@ -140,8 +139,8 @@ def _measured(run: RunResults, benchmark: str, settings: str) -> dict:
         row.update(seconds_per_video=cost["seconds_per_video"], gpu=cost["gpu"], device=", ".join(cost["devices"]))
     if run.random_weights:
         notes.insert(0, "tiny random-weight models: the scores are meaningless")
-    if data["suite"] != STANDARD_SUITE[benchmark]:
-        notes.append(f"suite {data['suite']} is not the published {STANDARD_SUITE[benchmark]} suite: not comparable")
+    if data["suite"] != bench.suite:
+        notes.append(f"suite {data['suite']} is not the published {bench.suite} suite: not comparable")
     row["note"] = "; ".join(notes)
     return row
 
@@ -154,7 +153,7 @@ def _reported(baseline: pd.Series, benchmark: str) -> dict:
         "formula": baseline["formula"],
         "published_as": baseline["model"],
         "older_formula": baseline["formula"] != bench.formula,
-        "suite": STANDARD_SUITE[benchmark],
+        "suite": bench.suite,
         "total": baseline["total"],
         "source": baseline["source"],
         "source_url": baseline["source_url"],
@@ -187,13 +186,12 @@ def _reported(baseline: pd.Series, benchmark: str) -> dict:
     return row
 
 
-def _settings_labels(runs: list[RunResults]) -> list[str]:
+def settings_labels(runs: list[RunResults]) -> list[str]:
     """For runs of the same model: the generator settings that tell them apart, e.g. ``steps=30``."""
     labels = []
     for run in runs:
         twins = [r for r in runs if r.data["model"] == run.data["model"]]
-        generators = [r.data["generator"] for r in twins]
-        keys = sorted({k for g in generators for k in g if len({repr(x.get(k)) for x in generators}) > 1})
+        keys = differing_settings([r.data["generator"] for r in twins])
         shown = [f"{k}={run.data['generator'].get(k)}" for k in keys[:SETTINGS_SHOWN]]
         if len(keys) > SETTINGS_SHOWN:
             shown.append(f"+{len(keys) - SETTINGS_SHOWN} more")
@@ -201,6 +199,11 @@ def _settings_labels(runs: list[RunResults]) -> list[str]:
             shown.append(f"suite {run.data['suite']}")
         labels.append(", ".join(shown))
     return labels
+
+
+def differing_settings(generators: list[dict]) -> list[str]:
+    """The generator settings (config keys) whose values are not the same in all of ``generators``, sorted."""
+    return sorted({k for g in generators for k in g if len({repr(x.get(k)) for x in generators}) > 1})
 
 
 def display_name(row: pd.Series) -> str:

@@ -62,9 +62,11 @@ from pathlib import Path
 
 from eval.atomic import sha256_file, write_bytes_atomic, write_json_atomic
 from eval.scoring.code import COTRACKER, COTRACKER_HUB
+from eval.scoring.specs import SPECS
 from eval.scoring.weights import (
     DINO_URL,
     DREAMSIM_DIR,
+    FILES,
     FIXTURE_MANIFEST,
     HF_HUB,
     Roots,
@@ -74,6 +76,7 @@ from eval.scoring.weights import (
     hf_hub_cache,
     is_fixture,
     package_dir,
+    reading,
     required_files,
     torch_hub_dir_kept,
 )
@@ -148,16 +151,24 @@ class FixtureError(ScoringWeightsError):
 
 @dataclass(frozen=True)
 class Product:
-    """Fixture files built together, for ``dimensions``; ``provided`` relpaths are the user's code."""
+    """The random-weight fixture of weight set ``name`` (``eval.scoring.weights.FILES``), built together;
+    ``provided`` relpaths are the user's code."""
 
     name: str
-    dimensions: tuple[str, ...]
     build: Callable[[Roots], None]
     provided: tuple[str, ...] = ()
-    complete: Callable[[Roots], bool] | None = None  # its files outside the weight table are there
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return reading(self.name)
 
     def files(self) -> list[WeightFile]:
-        return [f for f in required_files(self.dimensions) if f.relpath not in self.provided]
+        return [f for f in FILES if f.model == self.name and f.relpath not in self.provided]
+
+    def complete(self, roots: Roots) -> bool:
+        """Its files outside the weight table are there: bert-base-uncased's stand-in, where its dimensions read it."""
+        needs_bert = any("bert" in SPECS[d].requires for d in self.dimensions)
+        return not needs_bert or _bert_current(fixture_hf_home(roots.vbench))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -567,64 +578,59 @@ def _build_grit(roots: Roots) -> None:
 
 
 PRODUCTS: tuple[Product, ...] = (
-    Product("dino", ("subject_consistency", "i2v_subject"), _build_dino),
-    Product("clip_b32", ("background_consistency", "appearance_style"), _build_clip_b32),
-    Product("aesthetic", ("aesthetic_quality",), _build_aesthetic),
-    Product("musiq", ("imaging_quality",), _build_musiq),
-    Product("amt", ("motion_smoothness",), _build_amt),
-    Product("raft", ("dynamic_degree",), _build_raft),
-    Product("dreamsim", ("i2v_background",), _build_dreamsim),
-    Product("cotracker", ("camera_motion",), _build_cotracker, provided=(f"{COTRACKER_HUB}/hubconf.py",)),
-    Product("viclip", ("temporal_style", "overall_consistency"), _build_viclip),
-    Product("umt", ("human_action",), _build_umt),
-    Product(
-        "tag2text", ("scene",), _build_tag2text, complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench))
-    ),
-    Product(
-        "grit",
-        ("object_class", "multiple_objects", "color", "spatial_relationship"),
-        _build_grit,
-        complete=lambda roots: _bert_current(fixture_hf_home(roots.vbench)),
-    ),
+    Product("dino", _build_dino),
+    Product("clip_b32", _build_clip_b32),
+    Product("aesthetic", _build_aesthetic),
+    Product("musiq", _build_musiq),
+    Product("amt", _build_amt),
+    Product("raft", _build_raft),
+    Product("dreamsim", _build_dreamsim),
+    Product("cotracker", _build_cotracker, provided=(f"{COTRACKER_HUB}/hubconf.py",)),
+    Product("viclip", _build_viclip),
+    Product("umt", _build_umt),
+    Product("tag2text", _build_tag2text),
+    Product("grit", _build_grit),
 )
-NO_WEIGHTS = ("temporal_flickering",)
-# Scored with fixtures only when scoring.dimensions names them (not in the fixtures' default list): their
-# fixed ViT-L models take ~25 s (ViCLIP, 8 frames) to ~75 s (UMT, 16 frames) a video on 2 CPU cores;
-# scene's Tag2Text (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video; the GRiT dimensions
-# (ViT-B detector, 256 proposals through 3 cascade stages twice, two caption decoders) 5-10 s a frame, 16 frames.
-NOT_BY_DEFAULT = (
-    "temporal_style",
-    "overall_consistency",
-    "human_action",
-    "scene",
-    "object_class",
-    "multiple_objects",
-    "color",
-    "spatial_relationship",
-)
-SUPPORTED = tuple(d for p in PRODUCTS for d in p.dimensions) + NO_WEIGHTS
+
+
+def has_fixture(dimension: str) -> bool:
+    """Whether every weight set ``dimension`` reads has a random-weight fixture (temporal_flickering reads none)."""
+    return dimension in SPECS and set(SPECS[dimension].models) <= {p.name for p in PRODUCTS}
+
+
+def supported() -> tuple[str, ...]:
+    return tuple(d for d in SPECS if has_fixture(d))
+
+
+# Scored with fixtures only when scoring.dimensions names them (``DimensionSpec.slow_on_cpu``): their fixed
+# ViT-L models take ~25 s (ViCLIP, 8 frames) to ~75 s (UMT, 16 frames) a video on 2 CPU cores; scene's Tag2Text
+# (Swin-B, 3429-tag head, beam search on 16 frames) ~70-140 s a video; the GRiT dimensions (ViT-B detector,
+# 256 proposals through 3 cascade stages twice, two caption decoders) 5-10 s a frame, 16 frames.
+def not_by_default() -> tuple[str, ...]:
+    return tuple(d for d in supported() if SPECS[d].slow_on_cpu)
 
 
 def products_for(dimensions) -> list[Product]:
     """The products ``dimensions`` need; raises for a dimension no fixture exists for."""
     dimensions = set(dimensions)
-    unsupported = sorted(dimensions - set(SUPPORTED))
+    unsupported = sorted(d for d in dimensions if not has_fixture(d))
     if unsupported:
         raise FixtureError(
             f"no random-weight fixtures for {unsupported} (their models are large and fixed); "
             f"use real weights (`python -m eval.scoring.weights fetch --dimensions "
-            f"{','.join(unsupported)}`), or fixtures only for: {', '.join(SUPPORTED)}"
+            f"{','.join(unsupported)}`), or fixtures only for: {', '.join(supported())}"
         )
-    return [p for p in PRODUCTS if dimensions & set(p.dimensions)]
+    models = {m for d in dimensions for m in SPECS[d].models}
+    return [p for p in PRODUCTS if p.name in models]
 
 
 def missing_code(dimensions, roots: Roots) -> list[WeightFile]:
     """The user's code (``provided`` files) that the fixtures of ``dimensions`` are built from, where missing."""
     return [
         f
-        for p in products_for([d for d in dimensions if d in SUPPORTED])
-        for f in required_files(p.dimensions)
-        if f.relpath in p.provided and not f.path(roots).is_file()
+        for p in products_for([d for d in dimensions if has_fixture(d)])
+        for f in FILES
+        if f.model == p.name and f.relpath in p.provided and not f.path(roots).is_file()
     ]
 
 
@@ -680,7 +686,7 @@ def build_fixtures(dimensions, vbench_cache_dir, torch_home) -> dict:
             if real:
                 result["kept"] += real
                 continue
-            if not all(_current(f, roots) for f in files) or (product.complete and not product.complete(roots)):
+            if not all(_current(f, roots) for f in files) or not product.complete(roots):
                 product.build(roots)
                 _record(product, files, roots)
             result["fixtures"].update({str(f.path(roots)): product.name for f in files})

@@ -60,10 +60,10 @@ def provide_code(scoring) -> None:
 def dimension_code(dimension: str, torch_home: str | None = None) -> str:
     """The code that scores ``dimension``: VBench's (``vbench==0.1.5`` or ``VBench@45e79ec``), and for
     camera_motion also co-tracker's hub repo (``co-tracker@fac2798``), under ``torch_home`` (default $TORCH_HOME)."""
-    from eval.scoring.dimensions import adapter
+    from eval.scoring.specs import spec
 
-    code = vbench_code("vbench.cli.static_filter" if dimension == STATIC_FILTER else adapter(dimension).module)
-    if dimension == "camera_motion":
+    code = vbench_code(spec(dimension).module)
+    if "cotracker" in spec(dimension).requires:
         home = Path(torch_home or os.environ.get("TORCH_HOME") or "~/.cache/torch").expanduser()
         hub = home / "hub" / COTRACKER_HUB
         code += " + " + (COTRACKER.identify(hub) if (hub / "hubconf.py").is_file() else f"{COTRACKER.name}@missing")
@@ -114,8 +114,7 @@ def prepare_scoring(
         from eval.scoring.fixtures import build_fixtures
 
         preflight(dimensions, roots, files_too=False)  # missing code first: no fixture can stand in for it
-        # the static filter reads dynamic_degree's RAFT file, so dynamic_degree's fixture stands in for it
-        build_fixtures(["dynamic_degree" if d == STATIC_FILTER else d for d in dimensions], vbench_dir, torch_home)
+        build_fixtures(dimensions, vbench_dir, torch_home)
     if check:
         preflight(dimensions, roots, hf_home=hf_home)
     scorers, weights, codes = {}, {}, {}

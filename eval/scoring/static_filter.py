@@ -7,9 +7,9 @@ file name ``{prompt}-{i}.mp4`` (i = 0, 1, 10, 11, ..., 19, 2, 20, ..., 24, 3, ..
 videos is scored on what it has (VBench logs a warning; so does the score stage), one with none adds
 nothing.
 
-The rule here: temporal_flickering is filtered when the suite's task is t2v (``vbench_t2v``,
-``smoke_t2v``, custom suites without images), whatever the samples per prompt; VBench-I2V scores it
-on every video, so i2v suites are never filtered.
+The rule here: temporal_flickering is filtered where the suite's benchmark says so (``Benchmark.filters``:
+VBench, i.e. ``vbench_t2v``, ``smoke_t2v``, custom suites without images), whatever the samples per prompt;
+VBench-I2V scores it on every video, so its suites are never filtered.
 
 Each video's flag is the scoring pseudo-dimension ``static_filter`` (1.0 static, 0.0 not), computed
 by VBench's own ``StaticFilter.infer`` (``vbench_call.static_flags``) through the same sharded score
@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.benchmarks import get_benchmark
 from eval.scoring.records import current_scores
 
 STATIC_FILTER = "static_filter"
@@ -35,9 +36,9 @@ FILTERED = "temporal_flickering"
 KEEP = 5  # VBench's static filter keeps this many static videos per prompt
 
 
-def applies(task: str, dimension: str) -> bool:
-    """Whether ``dimension`` is scored only on the static filter's videos in a ``task`` suite."""
-    return task == "t2v" and dimension == FILTERED
+def applies(benchmark: str, dimension: str) -> bool:
+    """Whether ``dimension`` is scored only on the static filter's videos in a suite of ``benchmark``."""
+    return get_benchmark(benchmark).filter_of(dimension) == STATIC_FILTER
 
 
 def vbench_order(unit) -> str:
@@ -124,6 +125,6 @@ def selection_notes(items: Mapping, chosen: Selection) -> list[str]:
     return lines
 
 
-def with_filter(task: str, dimensions: list[str]) -> list[str]:
+def with_filter(benchmark: str, dimensions: list[str]) -> list[str]:
     """The dimensions to check and score: ``static_filter`` first where it filters one of them."""
-    return [STATIC_FILTER, *dimensions] if any(applies(task, d) for d in dimensions) else list(dimensions)
+    return get_benchmark(benchmark).with_filters(dimensions)

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dimensions import UNCOUNTED, DimensionAdapter, VideoScore, adapter
+from .specs import UNCOUNTED, DimensionSpec, VideoScore, spec
 from .static_filter import STATIC_FILTER
 from .weights import VBENCH_HF_HOME, Roots, hf_hub_cache, link_dreamsim_models, required_files, torch_hub_dir_kept
 
@@ -71,7 +71,6 @@ def _working_dir(path: Path):
         os.chdir(before)
 
 
-VICLIP_DIMENSIONS = ("temporal_style", "overall_consistency")
 VICLIP_BPE = "ViCLIP/bpe_simple_vocab_16e6.txt.gz"
 
 
@@ -97,8 +96,8 @@ def viclip_tokenizer(cache_dir):
         yield
 
 
-def _viclip_for(dimension: str):
-    return viclip_tokenizer(_cache_dir_path()) if dimension in VICLIP_DIMENSIONS else _null()
+def _viclip_for(dim: DimensionSpec):
+    return viclip_tokenizer(_cache_dir_path()) if "viclip_tokenizer" in dim.shims else _null()
 
 
 @contextmanager
@@ -135,11 +134,9 @@ def _patched(owner, name: str, value):
         setattr(owner, name, original)
 
 
-def _dreamsim_on(device):
-    """VBench's i2v_background builds DreamSim without a device argument, which means CUDA."""
+def _dreamsim_on(device, module):
+    """``dreamsim`` (i2v_background): VBench builds DreamSim without a device argument, which means CUDA."""
     import functools
-
-    import vbench2_beta_i2v.i2v_background as module
 
     return _patched(module, "dreamsim", functools.partial(module.dreamsim, device=str(device)))
 
@@ -176,7 +173,7 @@ def compute(
 
     if dimension == STATIC_FILTER:
         return static_flags(videos, device=device)
-    dim = adapter(dimension)
+    dim = spec(dimension)
     for video in videos:
         if dim.needs_auxiliary and dimension not in (video.auxiliary_info or {}):
             raise VBenchCallError(
@@ -186,15 +183,15 @@ def compute(
             )
     workdir = Path(workdir).resolve()  # VBench is called from inside it: every path must be absolute
     info = build_view(workdir, dimension, videos, ratio)
-    with _viclip_for(dimension):  # ViCLIP's tokenizer module first, with CACHE_DIR set
+    with _viclip_for(dim):  # ViCLIP's tokenizer module first, with CACHE_DIR set
         module = importlib.import_module(dim.module)  # imported before CACHE_DIR is set, so it is set there too
     utils = importlib.import_module(dim.module.split(".")[0] + ".utils")
     extra = {"resolution": ratio} if dim.module.startswith("vbench2_beta_i2v") else {}
-    if dimension == "i2v_background":
+    if "dreamsim" in dim.shims:
         link_dreamsim_models(Path(workdir))
-    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir(), _hf_cache_for(dimension):
+    with _working_dir(Path(workdir)), torch_hub_dir_kept(), _vbench_cache_dir(), _hf_cache_for(dim):
         submodules = utils.init_submodules([dimension], local=True, **extra)[dimension]
-        with _dreamsim_on(device) if dimension == "i2v_background" else _null(), _no_grad_for(dimension):
+        with _dreamsim_on(device, module) if "dreamsim" in dim.shims else _null(), _no_grad_for(dim):
             video_results = _video_results(dim, module, str(info), device, submodules)
     by_name = {Path(r["video_path"]).name: r for r in video_results}
     scores = []
@@ -229,11 +226,11 @@ def static_flags(videos: list[VideoInput], *, device) -> list[VideoScore]:
         return [VideoScore(1.0 if model.infer(video.path) else 0.0) for video in videos]
 
 
-def _video_results(dim: DimensionAdapter, module, info: str, device, submodules) -> list[dict]:
+def _video_results(dim: DimensionSpec, module, info: str, device, submodules) -> list[dict]:
     """``compute_<dimension>``'s per-video list; [] where VBench counted no video and so divided by zero."""
     try:
-        with _viclip_for(dim.name):
-            return getattr(module, f"compute_{dim.name}")(info, device, submodules)[-1]
+        with _viclip_for(dim):
+            return getattr(module, dim.function)(info, device, submodules)[-1]
     except ZeroDivisionError as err:
         where = traceback.extract_tb(err.__traceback__)[-1]
         if dim.omits_uncounted and (where.filename, where.name) == (module.__file__, dim.name):
@@ -246,20 +243,17 @@ def _null():
     yield
 
 
-def _no_grad_for(dimension: str):
-    """scene: VBench runs Tag2Text's image and tag heads with autograd on, keeping the graph of 16
+def _no_grad_for(dim: DimensionSpec):
+    """``no_grad`` (scene): VBench runs Tag2Text's image and tag heads with autograd on, keeping the graph of 16
     frames (over 20 GB on a CPU); the numbers are the same without it."""
     import torch
 
-    return torch.no_grad() if dimension == "scene" else _null()
+    return torch.no_grad() if "no_grad" in dim.shims else _null()
 
 
-BERT_DIMENSIONS = ("scene", "object_class", "multiple_objects", "color", "spatial_relationship")
-
-
-def _hf_cache_for(dimension: str):
-    """scene (Tag2Text's bert-base-uncased), GRiT (its tokenizer): the Hugging Face home
-    ``$SKYREELS_VBENCH_HF_HOME``, offline, if set."""
-    if dimension not in BERT_DIMENSIONS or not os.environ.get(VBENCH_HF_HOME):
+def _hf_cache_for(dim: DimensionSpec):
+    """Dimensions that require ``bert`` (scene: Tag2Text's bert-base-uncased; GRiT: its tokenizer): the Hugging
+    Face home ``$SKYREELS_VBENCH_HF_HOME``, offline, if set."""
+    if "bert" not in dim.requires or not os.environ.get(VBENCH_HF_HOME):
         return _null()
     return hf_hub_cache(Path(os.environ[VBENCH_HF_HOME]), offline=True)

@@ -35,6 +35,7 @@ from pathlib import Path
 from eval.atomic import sha256_file
 from eval.errors import HarnessError
 from eval.scoring.code import COTRACKER, COTRACKER_HUB, COTRACKER_REPO, VBENCH, package_dir
+from eval.scoring.specs import SPECS
 
 ROOTS = ("vbench", "torch_hub")
 SOURCES = ("file", "zip", "git")
@@ -104,7 +105,7 @@ class WeightFile:
     ``member`` of the zip at ``url``) or ``git`` (``url`` is a repository cloned to the file's folder, checked
     out at ``commit`` where given). ``sha256`` is a full digest, or the leading digits a release's file name carries."""
 
-    dimensions: tuple[str, ...]
+    model: str  # the weight set it belongs to, named by the specs that read it (eval.scoring.specs)
     relpath: str
     root: str
     url: str
@@ -117,6 +118,11 @@ class WeightFile:
     def __post_init__(self):
         if self.root not in ROOTS or self.source not in SOURCES or (self.source == "zip") != bool(self.member):
             raise ValueError(f"bad WeightFile {self}: root in {ROOTS}, source in {SOURCES}, member iff zip")
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions that read it."""
+        return reading(self.model)
 
     def path(self, roots: Roots | None = None) -> Path:
         return (roots or Roots.from_env()).of(self.root) / self.relpath
@@ -144,39 +150,36 @@ class Problem:
         return f"[{', '.join(self.dimensions)}] {self.what}: {self.fix}"
 
 
-_DINO = ("subject_consistency", "i2v_subject")
-_CLIP_B32 = ("background_consistency", "appearance_style")
-_GRIT = ("object_class", "multiple_objects", "color", "spatial_relationship")
-_VICLIP = ("temporal_style", "overall_consistency")
-_DREAMSIM = ("i2v_background",)
+def reading(model: str) -> tuple[str, ...]:
+    """The dimensions whose specs read weight set ``model``."""
+    return tuple(name for name, spec in SPECS.items() if model in spec.models)
+
 
 FILES: tuple[WeightFile, ...] = (
     # VBench's `local` DINO: torch.hub.load(source="local") on a clone of DINO's repo; that hubconf
     # reads $TORCH_HOME/hub/checkpoints/...; the copy beside the clone is only checked to exist.
-    WeightFile(_DINO, "dino_model/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
-    WeightFile(_DINO, "dino_model/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
-    WeightFile(_DINO, "checkpoints/dino_vitbase16_pretrain.pth", "torch_hub", DINO_URL),
+    WeightFile("dino", "dino_model/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
+    WeightFile("dino", "dino_model/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
+    WeightFile("dino", "checkpoints/dino_vitbase16_pretrain.pth", "torch_hub", DINO_URL),
     WeightFile(
-        _CLIP_B32,
+        "clip_b32",
         "clip_model/ViT-B-32.pt",
         "vbench",
         CLIP_URL.format(sha256=CLIP_B32_SHA256, name="ViT-B-32.pt"),
         sha256=CLIP_B32_SHA256,
     ),
     WeightFile(
-        ("aesthetic_quality",),
+        "aesthetic",
         "clip_model/ViT-L-14.pt",
         "vbench",
         CLIP_URL.format(sha256=CLIP_L14_SHA256, name="ViT-L-14.pt"),
         sha256=CLIP_L14_SHA256,
     ),
-    WeightFile(("aesthetic_quality",), "aesthetic_model/emb_reader/sa_0_4_vit_l_14_linear.pth", "vbench", LAION_URL),
+    WeightFile("aesthetic", "aesthetic_model/emb_reader/sa_0_4_vit_l_14_linear.pth", "vbench", LAION_URL),
+    WeightFile("musiq", "pyiqa_model/musiq_spaq_ckpt-358bb6af.pth", "vbench", MUSIQ_URL, sha256="358bb6af"),
+    WeightFile("amt", "amt_model/amt-s.pth", "vbench", AMT_URL),
     WeightFile(
-        ("imaging_quality",), "pyiqa_model/musiq_spaq_ckpt-358bb6af.pth", "vbench", MUSIQ_URL, sha256="358bb6af"
-    ),
-    WeightFile(("motion_smoothness",), "amt_model/amt-s.pth", "vbench", AMT_URL),
-    WeightFile(
-        ("dynamic_degree", "static_filter"),
+        "raft",
         "raft_model/models/raft-things.pth",
         "vbench",
         RAFT_URL,
@@ -184,18 +187,18 @@ FILES: tuple[WeightFile, ...] = (
         member="models/raft-things.pth",
     ),
     WeightFile(
-        ("human_action",),
+        "umt",
         "umt_model/l16_ptk710_ftk710_ftk400_f16_res224.pth",
         "vbench",
         VBENCH_MODELS + "l16_ptk710_ftk710_ftk400_f16_res224.pth",
     ),
-    WeightFile(_GRIT, "grit_model/grit_b_densecap_objectdet.pth", "vbench", GRIT_URL),
-    WeightFile(("scene",), "caption_model/tag2text_swin_14m.pth", "vbench", TAG2TEXT_URL),
+    WeightFile("grit", "grit_model/grit_b_densecap_objectdet.pth", "vbench", GRIT_URL),
+    WeightFile("tag2text", "caption_model/tag2text_swin_14m.pth", "vbench", TAG2TEXT_URL),
     WeightFile(
-        _VICLIP, "ViCLIP/ViClip-InternVid-10M-FLT.pth", "vbench", VBENCH_MODELS + "ViClip-InternVid-10M-FLT.pth"
+        "viclip", "ViCLIP/ViClip-InternVid-10M-FLT.pth", "vbench", VBENCH_MODELS + "ViClip-InternVid-10M-FLT.pth"
     ),
     WeightFile(
-        _VICLIP,
+        "viclip",
         "ViCLIP/bpe_simple_vocab_16e6.txt.gz",
         "vbench",
         BPE_URL,
@@ -204,7 +207,7 @@ FILES: tuple[WeightFile, ...] = (
     ),
     # DreamSim's ./models: the ensemble zip, plus DINO through torch.hub with ./models as hub dir.
     *(
-        WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/{member}", "vbench", DREAMSIM_URL, source="zip", member=member)
+        WeightFile("dreamsim", f"{DREAMSIM_DIR}/{member}", "vbench", DREAMSIM_URL, source="zip", member=member)
         for member in (
             "dino_vitb16_pretrain.pth",
             "clip_vitb16_pretrain.pth.tar",
@@ -213,57 +216,36 @@ FILES: tuple[WeightFile, ...] = (
             "ensemble_lora/adapter_model.safetensors",
         )
     ),
-    WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
-    WeightFile(_DREAMSIM, f"{DREAMSIM_DIR}/checkpoints/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
+    WeightFile("dreamsim", f"{DREAMSIM_DIR}/facebookresearch_dino_main/hubconf.py", "vbench", DINO_REPO, source="git"),
+    WeightFile("dreamsim", f"{DREAMSIM_DIR}/checkpoints/dino_vitbase16_pretrain.pth", "vbench", DINO_URL),
     # torch.hub.load("facebookresearch/co-tracker", "cotracker2"): the repo's hubconf (pinned, see
     # eval.scoring.code), then its weights.
     WeightFile(
-        ("camera_motion",),
+        "cotracker",
         f"{COTRACKER_HUB}/hubconf.py",
         "torch_hub",
         COTRACKER_REPO,
         source="git",
         commit=COTRACKER.commit,
     ),
-    WeightFile(("camera_motion",), "checkpoints/cotracker2.pth", "torch_hub", COTRACKER_URL),
+    WeightFile("cotracker", "checkpoints/cotracker2.pth", "torch_hub", COTRACKER_URL),
 )
 
-T2V_DIMENSIONS = (
-    "subject_consistency",
-    "background_consistency",
-    "temporal_flickering",
-    "motion_smoothness",
-    "dynamic_degree",
-    "aesthetic_quality",
-    "imaging_quality",
-    "object_class",
-    "multiple_objects",
-    "human_action",
-    "color",
-    "spatial_relationship",
-    "scene",
-    "appearance_style",
-    "temporal_style",
-    "overall_consistency",
-)
-I2V_DIMENSIONS = ("i2v_subject", "i2v_background", "camera_motion")
-# Not a VBench dimension: its T2V static filter ahead of temporal_flickering (eval.scoring.static_filter).
-FILTERS = ("static_filter",)
-DIMENSIONS = T2V_DIMENSIONS + I2V_DIMENSIONS + FILTERS
+MODELS = tuple(dict.fromkeys(f.model for f in FILES))
 
 
 def _check_dimensions(dimensions) -> tuple[str, ...]:
     dimensions = tuple(dimensions)
-    unknown = sorted(set(dimensions) - set(DIMENSIONS))
+    unknown = sorted(set(dimensions) - set(SPECS))
     if unknown:
-        raise ValueError(f"unknown VBench dimension(s) {unknown}; known: {', '.join(DIMENSIONS)}")
+        raise ValueError(f"unknown VBench dimension(s) {unknown}; known: {', '.join(SPECS)}")
     return dimensions
 
 
 def required_files(dimensions) -> list[WeightFile]:
     """The files ``dimensions`` read, in table order (temporal_flickering reads none)."""
-    wanted = set(_check_dimensions(dimensions))
-    return [f for f in FILES if wanted & set(f.dimensions)]
+    models = {m for d in _check_dimensions(dimensions) for m in SPECS[d].models}
+    return [f for f in FILES if f.model in models]
 
 
 def fixture_manifest(root_dir: Path) -> dict[str, dict]:
@@ -318,11 +300,17 @@ def code_problems(
     ``roots``' torch hub), detectron2 for the GRiT dimensions, and (with ``bert``) bert-base-uncased in the
     Hugging Face cache for GRiT and scene: ``hf_home/hub`` where given (the scoring jobs' ``HF_HOME``), else
     huggingface_hub's cache. Nothing heavy is imported."""
-    dimensions = set(_check_dimensions(dimensions))
+    dimensions = _check_dimensions(dimensions)
+
+    def needing(requirement: str) -> list[str]:
+        return sorted(d for d in set(dimensions) if requirement in SPECS[d].requires)
+
     problems = []
-    if "camera_motion" in dimensions:
-        problems += _camera_motion_code((roots or Roots.from_env()).torch_hub)
-    grit = sorted(dimensions & set(_GRIT))
+    if needing("vbench_source"):
+        problems += _source_tree(tuple(needing("vbench_source")))
+    if needing("cotracker"):
+        problems += _cotracker_hub(tuple(needing("cotracker")), (roots or Roots.from_env()).torch_hub)
+    grit = needing("detectron2")
     if grit and find_spec("detectron2") is None:
         problems.append(
             Problem(
@@ -343,7 +331,7 @@ def code_problems(
                 "pip install -e '.[grit]'",
             )
         )
-    bert_dims = sorted(dimensions & {"scene", *_GRIT}) if bert else []
+    bert_dims = needing("bert") if bert else []
     if bert_dims and not _hf_cached("bert-base-uncased", "vocab.txt", hf_home):
         problems.append(
             Problem(
@@ -356,33 +344,35 @@ def code_problems(
     return problems
 
 
-def _camera_motion_code(torch_hub: Path) -> list[Problem]:
-    """VBench's source tree on the path, and torch.hub's co-tracker folder present at the pinned commit."""
-    problems = []
+def _source_tree(dimensions: tuple[str, ...]) -> list[Problem]:
+    """VBench's source tree on the path: camera_motion's CoTracker visualizer is not in the wheel."""
     where = f"set scoring.vbench_source or ${VBENCH.env} to a checkout, or run scripts/setup.sh where there is internet"
     package = package_dir("vbench2_beta_i2v")
-    if package is None or not (package / "third_party" / "cotracker" / "utils" / "visualizer.py").is_file():
-        problems.append(
-            Problem(
-                ("camera_motion",),
-                f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is "
-                f"{package}): it is only in VBench's source tree, not the wheel",
-                f"{VBENCH.clone_help()}; {where}",
-            )
+    if package is not None and (package / "third_party" / "cotracker" / "utils" / "visualizer.py").is_file():
+        return []
+    return [
+        Problem(
+            dimensions,
+            f"vbench2_beta_i2v.third_party.cotracker is not importable (vbench2_beta_i2v is "
+            f"{package}): it is only in VBench's source tree, not the wheel",
+            f"{VBENCH.clone_help()}; {where}",
         )
+    ]
+
+
+def _cotracker_hub(dimensions: tuple[str, ...], torch_hub: Path) -> list[Problem]:
+    """torch.hub's co-tracker folder, where present, at the pinned commit (a missing one is a weight file)."""
     hub = torch_hub / COTRACKER_HUB
-    if (hub / "hubconf.py").is_file():
-        found = COTRACKER.identify(hub)
-        if found != f"{COTRACKER.name}@{COTRACKER.short}":
-            problems.append(
-                Problem(
-                    ("camera_motion",),
-                    f"{hub} holds {found}, not the pinned co-tracker {COTRACKER.short} (VBench loads "
-                    "it unpinned; co-tracker's main has moved to CoTracker3)",
-                    f"git -C {hub} checkout {COTRACKER.short}, or replace it: {COTRACKER.clone_help(hub)}",
-                )
-            )
-    return problems
+    if not (hub / "hubconf.py").is_file() or COTRACKER.identify(hub) == f"{COTRACKER.name}@{COTRACKER.short}":
+        return []
+    return [
+        Problem(
+            dimensions,
+            f"{hub} holds {COTRACKER.identify(hub)}, not the pinned co-tracker {COTRACKER.short} (VBench loads "
+            "it unpinned; co-tracker's main has moved to CoTracker3)",
+            f"git -C {hub} checkout {COTRACKER.short}, or replace it: {COTRACKER.clone_help(hub)}",
+        )
+    ]
 
 
 def _hf_cached(repo_id: str, filename: str, hf_home: Path | None = None) -> bool:
@@ -587,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         "fetch: download what is missing or a fixture",
     )
     parser.add_argument(
-        "--dimensions", default=",".join(DIMENSIONS), help="comma-separated VBench dimensions (default: all)"
+        "--dimensions", default=",".join(SPECS), help="comma-separated VBench dimensions (default: all)"
     )
     args = parser.parse_args(argv)
     try:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from eval.benchmarks import BY_TASK, get_benchmark
 from eval.errors import SuiteError
 from eval.records import Suite, SuiteItem
 from eval.suites.locations import item_meta
@@ -111,9 +112,12 @@ def row_item(row: dict[str, Any], where: str, image_base: Path, samples: int) ->
     )
 
 
-def read_suite_file(path: Path, name: str, image_root: str | None = None, samples: int = 5) -> Suite:
+def read_suite_file(
+    path: Path, name: str, image_root: str | None = None, samples: int = 5, benchmark: str | None = None
+) -> Suite:
     """The suite in ``path`` (format from its suffix), ``samples`` videos per item unless a
-    row says otherwise; relative images resolve against ``image_root`` or the file's folder."""
+    row says otherwise; relative images resolve against ``image_root`` or the file's folder. It is scored
+    against ``benchmark``, by default the one of its task (VBench-I2V with images, VBench without)."""
     reader = ROW_READERS.get(path.suffix.lower())
     if reader is None:
         raise SuiteError(f"suite file {path} is not .txt, .jsonl or .csv; fix: rename it with the suffix of its format")
@@ -136,9 +140,17 @@ def read_suite_file(path: Path, name: str, image_root: str | None = None, sample
             "none (t2v), or split the file"
         )
     items = tuple(item for _, item in numbered)
-    return Suite(name=name, task="i2v" if with_image else "t2v", items=items, source=str(path))
+    task = "i2v" if with_image else "t2v"
+    bench = get_benchmark(benchmark or BY_TASK[task])
+    if bench.task != task:
+        raise SuiteError(
+            f"suite file {path} is {task} (its items {'have' if with_image else 'have no'} images), but "
+            f"suite.benchmark is {bench.name}, a {bench.task} benchmark; fix: set suite.benchmark={BY_TASK[task]} "
+            "or leave it unset"
+        )
+    return Suite(name=name, task=task, items=items, source=str(path), benchmark=bench.name)
 
 
-def load_custom(path: str, image_root: str | None = None, samples: int = 5) -> Suite:
+def load_custom(path: str, image_root: str | None = None, samples: int = 5, benchmark: str | None = None) -> Suite:
     """The suite in your file ``path``, named after the file's stem."""
-    return read_suite_file(Path(path), Path(path).stem, image_root, samples)
+    return read_suite_file(Path(path), Path(path).stem, image_root, samples, benchmark)

@@ -90,9 +90,15 @@ def ensure_smoke_images(folder: Path | None = None) -> Path:
 
 def load_smoke(samples: int = 2) -> Suite:
     """3 prompts with drawn images, i2v."""
-    return read_suite_file(PROMPTS_DIR / "smoke.jsonl", "smoke", image_root=str(ensure_smoke_images()), samples=samples)
+    return read_suite_file(
+        PROMPTS_DIR / "smoke.jsonl",
+        "smoke",
+        image_root=str(ensure_smoke_images()),
+        samples=samples,
+        benchmark="vbench_i2v",
+    )
 
 
 def load_smoke_t2v(samples: int = 2) -> Suite:
     """3 prompts, t2v."""
-    return read_suite_file(PROMPTS_DIR / "smoke_t2v.txt", "smoke_t2v", samples=samples)
+    return read_suite_file(PROMPTS_DIR / "smoke_t2v.txt", "smoke_t2v", samples=samples, benchmark="vbench")

@@ -109,4 +109,4 @@ def load_vbench_i2v(
         )
         for i, (prompt, dims, image_type, image_name) in enumerate(rows)
     )
-    return Suite(name="vbench_i2v", task="i2v", items=items, source=str(source))
+    return Suite(name="vbench_i2v", task="i2v", items=items, source=str(source), benchmark="vbench_i2v")

@@ -70,4 +70,4 @@ def load_vbench_t2v(path: str | None = None, samples: int = 5, flickering_sample
         )
         for prompt, dims in dimensions.items()
     )
-    return Suite(name="vbench_t2v", task="t2v", items=items, source=str(source))
+    return Suite(name="vbench_t2v", task="t2v", items=items, source=str(source), benchmark="vbench")

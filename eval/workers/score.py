@@ -27,27 +27,9 @@ import submitit
 from eval.errors import HarnessError
 from eval.manifest import GenerationRecord, done_records
 from eval.plan import Plan, Unit, load_plan
-from eval.scoring.dimensions import adapter
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
+from eval.scoring.specs import spec
 from eval.scoring.static_filter import FILTERED, STATIC_FILTER, Selection, applies, read_flags, select
-
-# Dimensions that compare consecutive frames need at least two.
-PAIR_DIMENSIONS = {
-    "subject_consistency",
-    "background_consistency",
-    "temporal_flickering",
-    "motion_smoothness",
-    "dynamic_degree",
-    "i2v_subject",
-    "i2v_background",
-    "camera_motion",
-}
-
-
-# RAFT (dynamic_degree, static_filter) and AMT-S (motion_smoothness) divide by zero on pyramids of smaller
-# frames; the static filter would read RAFT's NaN as "static".
-OPTICAL_FLOW_DIMENSIONS = {"dynamic_degree", "motion_smoothness", STATIC_FILTER}
-MIN_FLOW_SIZE = 128
 
 
 class ScoreShardFailed(HarnessError):
@@ -67,7 +49,7 @@ def wanted(plan: Plan, dimension: str) -> list[Unit]:
     """Units whose item asks for ``dimension``: items without a list take every dimension that can score their
     prompt (camera_motion: only prompts with a camera phrase). The static filter runs on temporal_flickering's."""
     asked = FILTERED if dimension == STATIC_FILTER else dimension
-    items, rule = plan.items, adapter(asked)
+    items, rule = plan.items, spec(asked)
     return [
         u
         for u in plan.units
@@ -80,7 +62,7 @@ def selection(
     run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord], scorers: dict[str, str]
 ) -> Selection | None:
     """The static filter's choice of videos for ``dimension``, from its stored flags; None where it does not apply."""
-    if not applies(plan.suite.task, dimension):
+    if not applies(plan.suite.benchmark, dimension):
         return None
     if STATIC_FILTER not in scorers:
         raise HarnessError(
@@ -231,14 +213,14 @@ class ScoreShard(submitit.helpers.Checkpointable):
                 facts = probe_mp4(path)
             except Exception as err:
                 return f"cannot decode {path}: {str(err).strip().splitlines()[0]}; regenerate it (delete it and rerun)"
-        if self.dimension in OPTICAL_FLOW_DIMENSIONS and min(facts["width"], facts["height"]) < MIN_FLOW_SIZE:
+        rule = spec(self.dimension)
+        if min(facts["width"], facts["height"]) < rule.min_size:
             return (
                 f"{path} is {facts['width']}x{facts['height']}; {self.dimension}'s optical flow (RAFT/AMT) "
-                f"gives NaN below {MIN_FLOW_SIZE} px, which VBench would report as a silent 0 or noise"
+                f"gives NaN below {rule.min_size} px, which VBench would report as a silent 0 or noise"
             )
-        need = 2 if self.dimension in PAIR_DIMENSIONS else 1
-        if facts["frames"] < need:
-            return f"{path} has {facts['frames']} frames; {self.dimension} needs at least {need}"
+        if facts["frames"] < rule.min_frames:
+            return f"{path} has {facts['frames']} frames; {self.dimension} needs at least {rule.min_frames}"
         fps = self.config.get("fps")
         if fps and abs(facts["fps"] - fps) > 1e-3:
             return (
