@@ -7,11 +7,14 @@ Nothing heavy (torch, diffusers, vbench) is imported here; stages import what th
 from __future__ import annotations
 
 import sys
+import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from eval.console import LOGS, summary, warnings_to_log
 from eval.errors import HarnessError, UnsupportedTask
 
 STAGES = ("generate", "score", "aggregate", "report")
@@ -27,6 +30,7 @@ def check_count(setting: str, value) -> None:
 
 
 def run(cfg: DictConfig) -> Path:
+    started = time.perf_counter()
     from eval.generators import generator_class, resolve_generator
     from eval.lock import run_lock
     from eval.plan import GeneratorSpec, Plan, run_dir_for, write_or_check_plan
@@ -58,7 +62,8 @@ def run(cfg: DictConfig) -> Path:
 
     plan = Plan.build(suite, spec, int(cfg.run.base_seed))
     stages.preflight(plan, cfg, generator_cfg)
-    with run_lock(run_dir):
+    quiet = nullcontext() if cfg.run.verbose else warnings_to_log(run_dir / LOGS / "main.log")
+    with run_lock(run_dir), quiet:
         plan = write_or_check_plan(run_dir, plan)
         print(
             f"run: {run_dir} ({len(plan.units)} videos, {len(plan.suite.items)} items, "
@@ -72,6 +77,7 @@ def run(cfg: DictConfig) -> Path:
                 except stages.StageIncomplete as err:  # the later stages run on what there is
                     print(err)
                     incomplete.append(err)
+    print("\n".join(summary(run_dir, time.perf_counter() - started)))
     if any(err.retryable for err in incomplete):
         raise HarnessError(f"{run_dir} is incomplete (above); rerun the same command to retry what a rerun can fix")
     if incomplete:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from eval.errors import HarnessError
 from eval.jsonl import append_line, read_lines
-from eval.manifest import done_records
+from eval.manifest import MANIFEST_DIR, done_records
 from eval.plan import Plan
+from eval.scoring.records import SCORES_DIR
 
 LAUNCHES = "launches.jsonl"
 
@@ -33,6 +35,10 @@ def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
 
     if "generate" in cfg.run.stages:
         preflight_generator(generator_cfg, plan.suite.task)
+    if "report" in cfg.run.stages and cfg.report.get("tracker"):
+        from eval.tracking import check_tracker
+
+        check_tracker(cfg.report.tracker)
     if "score" in cfg.run.stages and not cfg.scoring.fixtures:
         from eval.scoring.setup import scoring_roots
         from eval.scoring.static_filter import with_filter
@@ -55,23 +61,36 @@ def generate_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: di
 
     keys = generator_class(plan.generator.name).execution_keys
     execution = {k: generator_cfg[k] for k in keys if k in generator_cfg}
-    workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bool(cfg.run.progress)) for s in incomplete]
+    bars = bool(cfg.run.verbose) and bool(cfg.run.progress)  # quiet, the stage's own bar stands for the workers'
+    workers = [GenerateShard(str(run_dir), s, n_shards, execution, progress=bars) for s in incomplete]
+    todo = len(plan.units) - len(done)
     print(
-        f"generate: {len(plan.units) - len(done)} of {len(plan.units)} videos to make, "
+        f"generate: {todo} of {len(plan.units)} videos to make, "
         f"{len(incomplete)} of {n_shards} shards, launcher {cfg.launcher.name}"
     )
-    run_workers("generate", run_dir, workers, cfg, shards=n_shards)
+    run_workers("generate", run_dir, workers, cfg, todo=todo, shards=n_shards)
     after = done_records(run_dir, verify=False)
     print(f"generate: {sum(u.key in after for u in plan.units)} of {len(plan.units)} videos done")
 
 
-def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, **record) -> None:
-    """Launch ``workers`` (each has a ``shard`` label), record the launch, and fail loudly if any failed."""
+# What the workers of each stage append one line to per unit done or failed, which the console's bar counts.
+RECORDS = {"generate": (MANIFEST_DIR, "video"), "score": (SCORES_DIR, "score")}
+
+
+def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, todo: int = 0, **record) -> None:
+    """Launch ``workers`` (each has a ``shard`` label) on ``todo`` units, record the launch, and fail loudly if any
+    failed. Quiet (``run.verbose=false``), each in-process shard writes to its own log and the console shows one bar
+    for the stage (``eval.console``)."""
+    from eval.console import LOGS, StageBar, stage_logs
     from eval.launch import launch
 
     launcher = OmegaConf.to_container(cfg.launcher, resolve=True)
-    folder = run_dir / "logs" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    outcomes = launch(workers, launcher, folder)
+    folder = run_dir / LOGS / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    verbose = bool(cfg.run.verbose)
+    records, unit = RECORDS[stage]
+    bar = cfg.run.progress and not verbose and todo and launcher.get("wait", True)
+    with StageBar(stage, todo, run_dir / records, unit) if bar else nullcontext():
+        outcomes = launch(workers, launcher, folder, logs=None if verbose else stage_logs(run_dir, stage))
     append_line(
         run_dir / LAUNCHES,
         {
@@ -85,7 +104,11 @@ def run_workers(stage: str, run_dir: Path, workers: list, cfg: DictConfig, **rec
     )
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        print(f"{stage}: shard {o.shard} failed{f' (job {o.job_id})' if o.job_id else ''}:\n{o.error}")
+        job = f" (job {o.job_id})" if o.job_id else ""
+        if verbose or not o.log:
+            print(f"{stage}: shard {o.shard} failed{job}:\n{o.error}")
+        else:
+            print(f"{stage}: shard {o.shard} failed{job}: {o.reason}\n  log: {o.log}")
     if failed:
         raise HarnessError(
             f"{stage}: {len(failed)} of {len(outcomes)} shards failed (details above); "
@@ -229,7 +252,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             )
             break
         done = done_records(run_dir, verify=False)
-        workers, sizes, chosen_of = [], {}, {}
+        workers, sizes, chosen_of, todo = [], {}, {}, 0
         for dim in wave:
             chosen = selection(run_dir, plan, dim, done, scorers)
             if chosen is not None:
@@ -239,29 +262,32 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             chosen_of[dim] = chosen
         again = bool(config.get("retry_failed"))
         have = {d: current_scores(run_dir, d, scorers[d]) for d in wave}
+
+        def left(dim: str, chunk: int, chunks: int) -> int:
+            return len(pending(plan, dim, done, chosen_of[dim], have[dim], chunk, chunks, again))
+
         joint = [d for d in wave if runs_video_major(d)]  # one shard per chunk scores all of these
         if joint:
             chunks = max(sizes[d] for d in joint)
-            workers += [
-                VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config)
-                for c in range(chunks)
-                if any(pending(plan, d, done, chosen_of[d], have[d], c, chunks, again) for d in joint)
-            ]
+            for c in range(chunks):
+                n = sum(left(d, c, chunks) for d in joint)
+                workers += [VideoMajorShard(str(run_dir), joint, c, chunks, scorers, config)] if n else []
+                todo += n
         for dim in (d for d in wave if d not in joint):
-            workers += [
-                ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config)
-                for c in range(sizes[dim])
-                if pending(plan, dim, done, chosen_of[dim], have[dim], c, sizes[dim], again)
-            ]
+            for c in range(sizes[dim]):
+                n = left(dim, c, sizes[dim])
+                workers += [ScoreShard(str(run_dir), dim, c, sizes[dim], scorers[dim], config)] if n else []
+                todo += n
         if not workers:
             continue
         print(
-            f"score: {len(workers)} shards over {len({d for w in workers for d in w.dimensions})} dimensions, "
+            f"score: {todo} scores to compute (videos x dimensions), "
+            f"{len(workers)} shards over {len({d for w in workers for d in w.dimensions})} dimensions, "
             f"launcher {cfg.launcher.name}"
         )
         launched += len(workers)
         try:
-            run_workers("score", run_dir, workers, cfg, chunks=n_chunks)
+            run_workers("score", run_dir, workers, cfg, todo=todo, chunks=n_chunks, scorers=scorers)
         except HarnessError:  # the next wave still scores what the flags settled; the files say what failed
             pass
     if not cfg.launcher.get("wait", True):
@@ -286,16 +312,13 @@ def score_gaps(run_dir: Path, plan: Plan, scorers: dict[str, str]) -> tuple[list
     """What the stored scores of ``scorers``' dimensions lack, one line per dimension and kind: videos that failed
     for good (a rerun cannot fix them), failed and will be retried, or have no score (their shard failed or was not
     run); and whether a rerun may fill any of it."""
-    from eval.scoring.records import current_scores, scores_path
-    from eval.workers.score import scoreable, selection
+    from eval.scoring.records import scores_path
+    from eval.status import video_scores
 
     done = done_records(run_dir, verify=False)
     lines, retryable = [], False
-    for dim, scorer in scorers.items():
-        have = current_scores(run_dir, dim, scorer)
-        records = [
-            have.get(r.sha256) for _, r in scoreable(plan, dim, done, selection(run_dir, plan, dim, done, scorers))
-        ]
+    for dim in scorers:
+        records = video_scores(run_dir, plan, dim, scorers, done)
         failed = [r for r in records if r is not None and r.status == "failed"]
         for_good = [r for r in failed if r.retryable is False]
         again = [r for r in failed if r.retryable is not False]
@@ -360,4 +383,12 @@ def report_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict
 
         print("\n".join(["", "*" * 100, *(f"* {line}" for line in textwrap.wrap(BANNER, 96)), "*" * 100]))
     print(f"report: {index}")
+    if cfg.report.get("tracker"):
+        from eval.console import shard_log, stage_logs, to_log
+        from eval.tracking import log_run
+
+        log = shard_log(stage_logs(run_dir, "report"), cfg.report.tracker)
+        with nullcontext() if cfg.run.verbose else to_log(log):
+            where = log_run(cfg.report.tracker, run_dir, run_dir / "report", cfg.report.tracker_project)
+        print(f"report: logged to {cfg.report.tracker}: {where}")
     return index

@@ -10,7 +10,7 @@ PY=$(bash scripts/pick_python.sh)
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade "pip>=24"
-"$VENV/bin/python" -m pip install -q -e ".[test]"
+"$VENV/bin/python" -m pip install -q -e ".[test,tracking]"
 # vbench 0.1.5's metadata pins transformers==4.33.2 (tokenizers 0.13 cannot read the real
 # HunyuanVideo tokenizer.json, and it clashes with diffusers); its real needs are in pyproject.toml.
 "$VENV/bin/python" -m pip install -q --no-deps "vbench==0.1.5"

@@ -6,6 +6,7 @@ import json
 import subprocess
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from harness import manifest_lines, run_cli, run_inprocess, video_shas
@@ -142,7 +143,7 @@ def test_timed_out_task_checkpoints_and_is_requeued(slurm_cluster, tmp_path, mon
     assert 0 < sum(line["time"] < first_end for line in lines) < 30  # the first run's units were kept
 
 
-def test_failing_task_is_reported_with_traceback(slurm_cluster, local_reference, tmp_path):
+def test_failing_task_is_reported_with_its_log(slurm_cluster, tmp_path):
     folder = tmp_path / "videos"
     folder.mkdir()  # empty: every unit of the external generator fails
     result = run_cli(
@@ -155,8 +156,11 @@ def test_failing_task_is_reported_with_traceback(slurm_cluster, local_reference,
     )
     assert result.returncode == 2
     out = result.stdout + result.stderr
-    assert "shard 0 failed (job " in out and "Traceback" in out and "ShardFailed" in out
-    assert "3 of 3 units failed" in out
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("generate: shard 0 failed (job ")]
+    assert "ShardFailed: shard 0: 3 of 3 units failed" in line and "Traceback" not in out  # the error in one line
+    log = Path(out.split("\n  log: ")[1].splitlines()[0])  # submitit's log of the task, with the traceback
+    assert log.name.endswith("_log.err") and log.parent.parent == next(tmp_path.glob("smoke/*")) / "logs"
+    assert "Traceback" in log.read_text() and "ShardFailed" in log.read_text()
 
 
 def test_sweep_sends_every_run_as_an_array(slurm_cluster, tmp_path):

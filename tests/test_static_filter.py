@@ -268,7 +268,7 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
     assert (other["raw"], other["n_expected"]) == (tf["raw"], 7)
 
 
-def test_failed_flag_holds_back_its_prompt_only(scripted):
+def test_failed_flag_holds_back_its_prompt_only(scripted, capsys):
     folder, calls, broken = scripted
     broken.add(_sha(folder / "videos" / "a cup of tea-1.mp4"))  # between its two static videos
     with pytest.raises(HarnessError, match="rerun the same command to retry"):
@@ -276,6 +276,15 @@ def test_failed_flag_holds_back_its_prompt_only(scripted):
     run_dir = next((folder / "runs").glob("*/*"))
     kept_a = _keys(run_dir, {"a lamp on a table": KEPT["a lamp on a table"]})
     assert {x["key"] for x in _lines(run_dir, "temporal_flickering")} == kept_a  # b waits, c keeps none
+    from eval.status import main as status
+
+    capsys.readouterr()
+    assert status([str(run_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "       temporal_flickering:      5 scored     0 failed      3 pending" in out  # 3: the most b may keep
+    assert out[-1] == (
+        "  static_filter: 16/17 videos flagged, 1 failed; 2/3 prompts settled, 5 videos kept for temporal_flickering"
+    )
     _run(folder, f"run.dir={run_dir}", "run.stages=[aggregate]")
     results = json.loads((run_dir / "results.json").read_text())
     tf = results["dimensions"]["temporal_flickering"]
