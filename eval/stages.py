@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import nullcontext
 from datetime import datetime
@@ -227,7 +228,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     from eval.scoring.setup import prepare_scoring
     from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
     from eval.scoring.video_major import runs_video_major
-    from eval.workers.score import ScoreShard, pending, scoreable, selection
+    from eval.workers.score import ScoreShard, scoreable, selection
     from eval.workers.score_videos import VideoMajorShard
 
     dims = scoring_dimensions(cfg, plan)
@@ -262,10 +263,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             chosen_of[dim] = chosen
         again = bool(config.get("retry_failed"))
         have = {d: current_scores(run_dir, d, scorers[d]) for d in wave}
-
-        def left(dim: str, chunk: int, chunks: int) -> int:
-            return len(pending(plan, dim, done, chosen_of[dim], have[dim], chunk, chunks, again))
-
+        left = functools.partial(_left, plan, done, chosen_of, have, again)
         joint = [d for d in wave if runs_video_major(d)]  # one shard per chunk scores all of these
         if joint:
             chunks = max(sizes[d] for d in joint)
@@ -298,6 +296,13 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     if not launched:
         print(f"score: all {len(dims)} dimensions scored")
     return scorers
+
+
+def _left(plan, done, chosen_of, have, again, dim: str, chunk: int, chunks: int) -> int:
+    """How many of ``dim``'s videos chunk ``chunk`` of ``chunks`` still has to score."""
+    from eval.workers.score import pending
+
+    return len(pending(plan, dim, done, chosen_of[dim], have[dim], chunk, chunks, again))
 
 
 class StageIncomplete(HarnessError):
