@@ -199,7 +199,7 @@ def test_failures_a_rerun_cannot_fix_do_not_block_aggregate_and_report(scored, t
 
 def test_failures_a_rerun_may_fix_fail_the_run_after_the_report(scored, tmp_path, monkeypatch):
     from eval.errors import HarnessError
-    from eval.scoring import vbench_call
+    from eval.scoring import vbench_call, video_major
 
     run_dir, _ = scored
     copy = tmp_path / "copy"
@@ -208,7 +208,8 @@ def test_failures_a_rerun_may_fix_fail_the_run_after_the_report(scored, tmp_path
     def out_of_memory(*args, **kwargs):
         raise RuntimeError("CUDA out of memory")
 
-    monkeypatch.setattr(vbench_call, "compute", out_of_memory)
+    monkeypatch.setattr(vbench_call, "compute", out_of_memory)  # the dimension-major path
+    monkeypatch.setattr(video_major.VideoMajorScorer, "score", out_of_memory)  # the video-major one
     with pytest.raises(HarnessError, match="rerun the same command"):
         run_inprocess(
             "+suite=smoke",
@@ -259,8 +260,10 @@ def test_submitit_ending_a_job_is_not_recorded_as_a_unit_failure(scored, tmp_pat
 
     import eval.generators
     from eval.scoring import vbench_call
+    from eval.scoring.video_major import VideoMajorScorer
     from eval.workers.generate import GenerateShard
     from eval.workers.score import ScoreShard
+    from eval.workers.score_videos import VideoMajorShard
 
     run_dir, _ = scored
     copy = tmp_path / "copy"
@@ -272,6 +275,10 @@ def test_submitit_ending_a_job_is_not_recorded_as_a_unit_failure(scored, tmp_pat
     monkeypatch.setattr(vbench_call, "compute", ended)
     with pytest.raises(submitit.core.utils.UncompletedJobError):
         ScoreShard(str(copy), "aesthetic_quality", 0, 1, "s", {"fps": 24, "env": {}})()
+    assert not (copy / "scores").exists()
+    monkeypatch.setattr(VideoMajorScorer, "score", ended)
+    with pytest.raises(submitit.core.utils.UncompletedJobError):
+        VideoMajorShard(str(copy), ["aesthetic_quality"], 0, 1, {"aesthetic_quality": "s"}, {"fps": 24, "env": {}})()
     assert not (copy / "scores").exists()
 
     shutil.rmtree(copy / "manifests")
