@@ -74,7 +74,6 @@ def _args(suite: Path, videos: Path, run_dir: Path) -> list[str]:
 def test_a_few_hundred_videos_are_hashed_scored_and_previewed_once_each(stand_ins, tmp_path, monkeypatch):
     import eval.manifest
     import eval.report.previews
-    import eval.scoring.vbench_call
     import eval.workers.generate
 
     suite, videos = stand_ins
@@ -87,14 +86,17 @@ def test_a_few_hundred_videos_are_hashed_scored_and_previewed_once_each(stand_in
         (eval.report.previews, "sha256_file"),
     ):
         _counting(monkeypatch, module, name, calls)
+    from eval.scoring.video_major import VideoMajorScorer, runs_video_major
+
+    assert runs_video_major(DIMENSION)
     scored = []
-    real_compute = eval.scoring.vbench_call.compute
+    real_score = VideoMajorScorer.score
 
-    def compute(dimension, batch, **kwargs):
-        scored.extend(v.path for v in batch)
-        return real_compute(dimension, batch, **kwargs)
+    def score(self, dimension, path, *args, **kwargs):
+        scored.append(path)
+        return real_score(self, dimension, path, *args, **kwargs)
 
-    monkeypatch.setattr(eval.scoring.vbench_call, "compute", compute)
+    monkeypatch.setattr(VideoMajorScorer, "score", score)
 
     run_inprocess(*_args(suite, videos, run_dir), "run.stages=[generate]")
     # made: one hash per video; the 40 shards' checks of what is done hash none (nothing was done yet)
