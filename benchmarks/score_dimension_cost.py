@@ -26,21 +26,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from eval.benchmarks import BENCHMARKS  # noqa: E402 (after the path)
+
 HEIGHT, WIDTH, FRAMES, FPS = 544, 960, 97, 24
 PAN = 6  # pixels per frame
 PROMPT = "a red ball rolls across a green field under a blue sky, camera pans right"
-I2V = [
-    "subject_consistency",
-    "background_consistency",
-    "motion_smoothness",
-    "dynamic_degree",
-    "aesthetic_quality",
-    "imaging_quality",
-    "temporal_flickering",
-    "i2v_subject",
-    "i2v_background",
-    "camera_motion",
-]
+I2V = list(BENCHMARKS["vbench_i2v"].defaults)
 T2V = ["temporal_flickering", "temporal_style", "overall_consistency", "human_action"]
 
 

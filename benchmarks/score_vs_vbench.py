@@ -40,17 +40,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-QUALITY = [
-    "i2v_subject",
-    "i2v_background",
-    "subject_consistency",
-    "background_consistency",
-    "motion_smoothness",
-    "dynamic_degree",
-    "aesthetic_quality",
-    "imaging_quality",
-    "temporal_flickering",
-]
+from eval.benchmarks import BENCHMARKS  # noqa: E402 (after the path)
+
+# VBench-I2V's dimensions that run without VBench's source tree (camera_motion needs it)
+QUALITY = [d for d in BENCHMARKS["vbench_i2v"].defaults if d != "camera_motion"]
 T2V_RSS = ["subject_consistency", "dynamic_degree", "temporal_flickering"]  # DINO and RAFT, both decoders
 STATIC_PROMPT = "In a still frame, a stop sign"  # a temporal_flickering prompt of VBench_full_info.json
 FPS = 24
