@@ -33,6 +33,7 @@ import numpy as np
 
 from eval.benchmarks import BENCHMARKS, Benchmark, get_benchmark
 from eval.errors import HarnessError
+from eval.ordered_sum import ordered_sum
 from eval.vbench_constants import DIMENSIONS
 
 Reducer = Callable[[Sequence[Any]], float]
@@ -151,7 +152,7 @@ def _weighted_mean(dims: Sequence[str], normalised: Mapping[str, float | None]) 
     if any(normalised[d] is None for d in dims):
         return None
     weights = [DIMENSIONS[d].weight for d in dims]
-    return sum(w * normalised[d] for w, d in zip(weights, dims)) / sum(weights)
+    return ordered_sum(w * normalised[d] for w, d in zip(weights, dims)) / ordered_sum(weights)
 
 
 def aggregate(raw: Mapping[str, float | None], benchmark: str = "vbench", *, check_range: bool = True) -> Aggregate:
@@ -172,7 +173,7 @@ def _score(values: Mapping[str, Any], bench: Benchmark) -> Aggregate:
     total = None
     if all(s is not None for s in groups.values()):
         weights = bench.group_weights
-        total = sum(weights[g] * s for g, s in groups.items()) / sum(weights.values())
+        total = ordered_sum(weights[g] * s for g, s in groups.items()) / ordered_sum(weights.values())
     return Aggregate(
         bench.name,
         bench.formula,

@@ -302,3 +302,14 @@ def test_resampled_weighted_means_give_the_reducers_bits():
         for _ in range(50):
             idx = rng.integers(0, len(prompts), size=len(prompts)).tolist()
             assert resampled(idx).hex() == reduce([s for i in idx for s in prompts[i]]).hex()
+
+
+def test_reducers_add_left_to_right_on_every_python():
+    """Python 3.12's ``sum()`` compensates rounding; the reducers and formulas must not, or 3.11 and 3.12 give
+    other last bits (the CI's 3.12 job compares them)."""
+    from eval.ordered_sum import ordered_sum
+    from eval.scoring.specs import VideoScore, weighted_mean
+
+    values = [1e16, 1.0, -1e16]
+    assert ordered_sum(values) == 0.0 and math.fsum(values) == 1.0
+    assert weighted_mean([VideoScore(v) for v in values]) == 0.0

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from eval.errors import HarnessError
+from eval.ordered_sum import ordered_sum
 from eval.vbench_constants import DIMENSIONS, Dimension
 
 
@@ -90,10 +91,10 @@ def camera_type(prompt: str) -> str | None:
 
 
 def weighted_mean(scores: Sequence[VideoScore]) -> float:
-    total = sum(s.weight for s in scores)
+    total = ordered_sum(s.weight for s in scores)
     if total <= 0:
         raise HarnessError("no frame pairs to average over (every video has fewer than 2 frames)")
-    return sum(s.value * s.weight for s in scores) / total
+    return ordered_sum(s.value * s.weight for s in scores) / total
 
 
 def percent_mean(scores: Sequence[VideoScore]) -> float:
