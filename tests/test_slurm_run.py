@@ -182,14 +182,15 @@ def test_two_task_scoring_array_matches_local_scoring(slurm_cluster, tmp_path, s
     remote = tmp_path / "slurm"
     shutil.copytree(local, remote, ignore=shutil.ignore_patterns(".lock"))
     run_inprocess("+suite=smoke", f"run.dir={local}", *score)
-    result = run_cli("+suite=smoke", f"run.dir={remote}", *score, "scoring.chunks=1", *slurm_args(slurm_cluster))
+    # both dimensions run video-major: one shard scores both on each of the 2 chunks of videos
+    result = run_cli("+suite=smoke", f"run.dir={remote}", *score, "scoring.chunks=2", *slurm_args(slurm_cluster))
     assert result.returncode == 0, result.stdout + result.stderr
     jobs = [
         line
         for line in map(json.loads, (remote / "launches.jsonl").read_text().splitlines())
         if line["stage"] == "score"
     ][-1]["jobs"]
-    assert len(jobs) == 2 and len({j.split("_")[0] for j in jobs.values()}) == 1  # one array, a task per dimension
+    assert len(jobs) == 2 and len({j.split("_")[0] for j in jobs.values()}) == 1  # one array, a task per chunk
     a, b = (json.loads((d / "results.json").read_text()) for d in (local, remote))
     for dim in ("aesthetic_quality", "subject_consistency"):
         assert (a["dimensions"][dim]["raw"], a["dimensions"][dim]["ci95"]) == (
