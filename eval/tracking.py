@@ -154,7 +154,6 @@ def _file_store(run_dir: Path):
 
 def _mlflow(results: dict, run_dir: Path, previews: dict[str, Path], project: str) -> str:
     import mlflow
-    import pandas as pd
 
     with _file_store(run_dir) as uri:
         client = mlflow.MlflowClient(tracking_uri=uri)
@@ -172,9 +171,10 @@ def _mlflow(results: dict, run_dir: Path, previews: dict[str, Path], project: st
             for key, value in scores(results).items():
                 client.log_metric(run_id, key, value)
             columns, rows = video_rows(results)
-            table = pd.DataFrame(rows, columns=columns)
-            table["preview"] = [f"previews/{previews[k].name}" if k in previews else None for k in table["key"]]
-            client.log_table(run_id, table, "videos.json")
+            # log_table's own form (columns, data), written with json's full precision: log_table goes through
+            # pandas' to_json, which keeps 10 digits
+            data = [[*row, f"previews/{previews[row[0]].name}" if row[0] in previews else None] for row in rows]
+            client.log_dict(run_id, {"columns": [*columns, "preview"], "data": data}, "videos.json")
             for path in previews.values():
                 client.log_artifact(run_id, str(path), "previews")
         except BaseException:

@@ -35,8 +35,8 @@ def _previews(run_dir, results) -> dict[str, bytes]:
 
 
 @pytest.mark.xfail(
-    reason="known failure since the merges of this stop: the per-video table read back from the tracker does not "
-    "match results.json (wandb: the preview cell; mlflow: values at 10 digits); issue 12 part 3 stays open",
+    reason="failed in this stop's full run: the per-video table read back does not match results.json (wandb: the "
+    "preview cell is a string; mlflow: values at 10 digits, since fixed by log_dict but not rerun); issue 12 open",
     strict=False,
 )
 def test_wandb_offline_run_holds_settings_scores_and_the_video_table(scored_copy):
@@ -66,8 +66,8 @@ def test_wandb_offline_run_holds_settings_scores_and_the_video_table(scored_copy
 
 
 @pytest.mark.xfail(
-    reason="known failure since the merges of this stop: the per-video table read back from the tracker does not "
-    "match results.json (wandb: the preview cell; mlflow: values at 10 digits); issue 12 part 3 stays open",
+    reason="failed in this stop's full run: the per-video table read back does not match results.json (wandb: the "
+    "preview cell is a string; mlflow: values at 10 digits, since fixed by log_dict but not rerun); issue 12 open",
     strict=False,
 )
 def test_mlflow_file_store_holds_settings_scores_and_the_video_table(scored_copy, monkeypatch):
