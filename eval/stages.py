@@ -41,11 +41,11 @@ def preflight(plan: Plan, cfg: DictConfig, generator_cfg: dict) -> None:
 
         check_tracker(cfg.report.tracker)
     if "score" in cfg.run.stages and not cfg.scoring.fixtures:
+        from eval.benchmarks import get_benchmark
         from eval.scoring.setup import scoring_roots
-        from eval.scoring.static_filter import with_filter
         from eval.scoring.weights import preflight as scoring_preflight
 
-        dims = with_filter(plan.suite.benchmark, scoring_dimensions(cfg, plan, quiet=True))
+        dims = get_benchmark(plan.suite.benchmark).with_filters(scoring_dimensions(cfg, plan, quiet=True))
         scoring_preflight(dims, scoring_roots(cfg.scoring))
 
 
@@ -224,9 +224,10 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
 
     Where VBench's T2V static filter chooses temporal_flickering's videos (``eval.scoring.static_filter``),
     a first launch flags them (with every other dimension) and a second scores those it keeps."""
+    from eval.benchmarks import get_benchmark
     from eval.scoring.records import current_scores
     from eval.scoring.setup import prepare_scoring
-    from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes, with_filter
+    from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes
     from eval.scoring.video_major import runs_video_major
     from eval.workers.score import ScoreShard, scoreable, selection
     from eval.workers.score_videos import VideoMajorShard
@@ -236,7 +237,8 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     from eval.generators import generator_class
 
     fps = generator_class(plan.generator.name).expected_video(generator_cfg).fps
-    config, scorers = prepare_scoring(cfg.scoring, with_filter(plan.suite.benchmark, dims), fps)
+    benchmark = get_benchmark(plan.suite.benchmark)
+    config, scorers = prepare_scoring(cfg.scoring, benchmark.with_filters(dims), fps)
     waves = [[STATIC_FILTER, *(d for d in dims if d not in filtered)], filtered] if filtered else [dims]
     if config["fps"] is None:
         print(
@@ -290,7 +292,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
             pass
     if not cfg.launcher.get("wait", True):
         return scorers
-    lines, retryable = score_gaps(run_dir, plan, {d: scorers[d] for d in with_filter(plan.suite.benchmark, dims)})
+    lines, retryable = score_gaps(run_dir, plan, {d: scorers[d] for d in benchmark.with_filters(dims)})
     if lines:
         raise StageIncomplete("score: " + "; ".join(lines), retryable=retryable)
     if not launched:

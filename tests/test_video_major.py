@@ -152,7 +152,7 @@ def test_early_exit_gives_vbench_infer_boolean(dimension, tmp_path):
     from harness import compose
 
     from eval.scoring.setup import prepare_scoring
-    from eval.scoring.video_major import RUNNERS, VideoMajorScorer, decode
+    from eval.scoring.video_major import VideoMajorScorer, call_of, decode
 
     prepare_scoring(compose("+suite=smoke").scoring, [dimension], 8)
     scorer = VideoMajorScorer(torch.device("cpu"), tmp_path / "work")
@@ -172,7 +172,7 @@ def test_early_exit_gives_vbench_infer_boolean(dimension, tmp_path):
         model.model = counted
     for moving in (True, False):
         path = str(_video(tmp_path / f"{moving}.mp4", moving))
-        decoded = {path: decode(path, RUNNERS[dimension].decoders)}
+        decoded = {path: decode(path, call_of(dimension).decoders)}
         fast_answer = scorer.score(dimension, path, None, 9, decoded).value == 1.0
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(module, "DEVICE", torch.device("cpu"))

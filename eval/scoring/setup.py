@@ -3,8 +3,9 @@ source tree, see ``eval.scoring.code``), where VBench's weights are (built as ra
 default), that they are all there (preflight), and the scorer id of each dimension (the code that runs it
 + weight hashes + preprocessing), which keys the stored scores.
 
-temporal_flickering also gets the id of the ``static_filter`` pseudo-dimension, whose stored flags
-choose its T2V videos (``eval.scoring.static_filter``); the filter's RAFT file is checked and built
+A dimension also gets the id of each pseudo-dimension a benchmark chooses its videos with
+(``Benchmark.filters``: temporal_flickering's ``static_filter``, whose stored flags choose its T2V videos,
+``eval.scoring.static_filter``); the filter's RAFT file is checked and built
 only when ``static_filter`` itself is among the dimensions (the score stage adds it for T2V)."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import os
 from pathlib import Path
 
 from eval.atomic import sha256_file
+from eval.benchmarks import BENCHMARKS
 from eval.plan import canonical_json, sha256_hex
 from eval.scoring.code import COTRACKER, COTRACKER_HUB, VBENCH, source_dir, use_vbench_source, vbench_code
-from eval.scoring.static_filter import FILTERED, STATIC_FILTER
 from videogen.cache import cache_dir
 
 PREPROCESSING = "vbench_standard;read_frame=false"
@@ -118,7 +119,8 @@ def prepare_scoring(
     if check:
         preflight(dimensions, roots, hf_home=hf_home)
     scorers, weights, codes = {}, {}, {}
-    for dim in dict.fromkeys([*dimensions, *([STATIC_FILTER] if FILTERED in dimensions else [])]):
+    filters = [f for d in dimensions for b in BENCHMARKS.values() if (f := b.filter_of(d))]  # Benchmark.filters
+    for dim in dict.fromkeys([*dimensions, *filters]):
         files = {f.relpath: file_digest(f, roots) for f in required_files([dim])}
         codes[dim] = dimension_code(dim, str(torch_home))
         if dim in dimensions:

@@ -7,7 +7,9 @@ dimensions that load the same model share it: ``eval.scoring.weights.MODELS``, e
 fixture builder), the smallest video it can score, the shims its VBench call needs
 (``eval.scoring.vbench_call``), the code it needs besides the wheel, and whether its fixtures are too slow
 to score by default. Its normalisation and weight are its row in ``eval.vbench_constants``; the benchmarks
-that use it are in ``eval.benchmarks``. Every other table (weight files per dimension, checks, defaults,
+that use it are in ``eval.benchmarks``; ``per_call`` is VBench's per-video function the video-major scorer calls
+(the inner function's def, where it decodes and where ``compute_<name>`` calls it are cited as file:line of
+vbench 0.1.5, which is VBench 45e79ec). Every other table (weight files per dimension, checks, defaults,
 shims) is derived from these specs. A new dimension: one entry here plus its constants row.
 
 VBench's multi-GPU gather changes two formulas (subject_consistency becomes video-weighted instead of
@@ -119,6 +121,22 @@ MIN_FLOW_SIZE = 128
 # Code besides the vbench wheel a spec may require (checked by eval.scoring.weights.code_problems).
 REQUIREMENTS = ("vbench_source", "cotracker", "detectron2", "bert")
 SHIMS = ("viclip_tokenizer", "dreamsim", "no_grad")
+DECORD, CV2 = "decord", "cv2"  # VBench's two video decoders
+
+
+@dataclass(frozen=True)
+class InnerCall:
+    """How VBench scores one video (``eval.scoring.video_major``): ``compute_<name>`` calls ``inner(...)`` with
+    its models and the video list at position ``videos_at`` (image-video pairs where ``pairs``); ``decoders``
+    are what ``inner`` reads the video with; ``check`` names the model's monotone boolean check that allows an
+    early exit, over the frame count less one plus ``extra_pairs`` flow pairs."""
+
+    inner: str
+    videos_at: int
+    decoders: tuple[str, ...]
+    pairs: bool = False
+    check: str | None = None
+    extra_pairs: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,6 +157,7 @@ class DimensionSpec:
     requires: tuple[str, ...] = ()  # REQUIREMENTS: code besides the wheel
     slow_on_cpu: bool = False  # its fixed full-size models: scored with fixtures only when named
     function: str = ""  # default compute_<name>
+    per_call: InnerCall | None = None  # VBench's per-video function (None: scored by whole compute_<name> calls)
 
     def __post_init__(self):
         if not self.function:
@@ -164,22 +183,72 @@ _VICLIP = dict(models=("viclip",), shims=("viclip_tokenizer",), slow_on_cpu=True
 SPECS: dict[str, DimensionSpec] = {
     d.name: d
     for d in (
-        DimensionSpec("subject_consistency", f"{_VB}.subject_consistency", _frame_pairs, models=("dino",), **_PAIRS),
         DimensionSpec(
-            "background_consistency", f"{_VB}.background_consistency", _counted_pairs, models=("clip_b32",), **_PAIRS
+            "subject_consistency",
+            f"{_VB}.subject_consistency",
+            _frame_pairs,
+            models=("dino",),
+            per_call=InnerCall("subject_consistency", 1, (DECORD,)),  # subject_consistency.py:30,47,78
+            **_PAIRS,
         ),
-        DimensionSpec("temporal_flickering", f"{_VB}.temporal_flickering", **_PAIRS),
-        DimensionSpec("motion_smoothness", f"{_VB}.motion_smoothness", models=("amt",), **_PAIRS, **_FLOW),
-        DimensionSpec("dynamic_degree", f"{_VB}.dynamic_degree", models=("raft",), **_PAIRS, **_FLOW),
-        DimensionSpec("aesthetic_quality", f"{_VB}.aesthetic_quality", models=("aesthetic",)),
-        DimensionSpec("imaging_quality", f"{_VB}.imaging_quality", reduce=percent_mean, models=("musiq",)),
-        DimensionSpec("i2v_subject", f"{_I2V}.i2v_subject", models=("dino",), needs_image=True, **_PAIRS),
+        DimensionSpec(
+            "background_consistency",
+            f"{_VB}.background_consistency",
+            _counted_pairs,
+            models=("clip_b32",),
+            per_call=InnerCall("background_consistency", 2, (DECORD,)),  # background_consistency.py:23,39,73
+            **_PAIRS,
+        ),
+        DimensionSpec(
+            "temporal_flickering",
+            f"{_VB}.temporal_flickering",
+            per_call=InnerCall("temporal_flickering", 0, (CV2,)),  # temporal_flickering.py:52,18,69
+            **_PAIRS,
+        ),
+        DimensionSpec(
+            "motion_smoothness",
+            f"{_VB}.motion_smoothness",
+            models=("amt",),
+            per_call=InnerCall("motion_smoothness", 1, (CV2,)),  # motion_smoothness.py:171,35,188
+            **_PAIRS,
+            **_FLOW,
+        ),
+        DimensionSpec(
+            "dynamic_degree",
+            f"{_VB}.dynamic_degree",
+            models=("raft",),
+            per_call=InnerCall("dynamic_degree", 1, (CV2,), check="check_move"),  # dynamic_degree.py:141,98,160
+            **_PAIRS,
+            **_FLOW,
+        ),
+        DimensionSpec(
+            "aesthetic_quality",
+            f"{_VB}.aesthetic_quality",
+            models=("aesthetic",),
+            per_call=InnerCall("laion_aesthetic", 2, (DECORD,)),  # aesthetic_quality.py:47,54,93
+        ),
+        DimensionSpec(
+            "imaging_quality",
+            f"{_VB}.imaging_quality",
+            reduce=percent_mean,
+            models=("musiq",),
+            per_call=InnerCall("technical_quality", 1, (DECORD,)),  # imaging_quality.py:39,46,68
+        ),
+        DimensionSpec(
+            "i2v_subject",
+            f"{_I2V}.i2v_subject",
+            models=("dino",),
+            needs_image=True,
+            per_call=InnerCall("i2v_subject", 1, (DECORD,), pairs=True),  # i2v_subject.py:19,39,72
+            **_PAIRS,
+        ),
         DimensionSpec(
             "i2v_background",
             f"{_I2V}.i2v_background",
             models=("dreamsim",),
             needs_image=True,
             shims=("dreamsim",),
+            per_call=InnerCall("i2v_background", 1, (DECORD,), pairs=True),  # i2v_background.py:20,40,75
             **_PAIRS,
         ),
         DimensionSpec(
@@ -214,7 +283,15 @@ SPECS: dict[str, DimensionSpec] = {
         DimensionSpec("overall_consistency", f"{_VB}.overall_consistency", **_VICLIP),
         # Not a VBench dimension: VBench's T2V static filter (``vbench static_filter``), whose per-video flags
         # choose temporal_flickering's videos (eval.scoring.static_filter); enters no score.
-        DimensionSpec("static_filter", "vbench.cli.static_filter", models=("raft",), function="StaticFilter", **_FLOW),
+        # Its per-video call is StaticFilter.infer, with the first-last and last-first pairs (static_filter.py:77-94).
+        DimensionSpec(
+            "static_filter",
+            "vbench.cli.static_filter",
+            models=("raft",),
+            function="StaticFilter",
+            per_call=InnerCall("infer", 0, (CV2,), check="check_static", extra_pairs=2),
+            **_FLOW,
+        ),
     )
 }
 

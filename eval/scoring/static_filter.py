@@ -123,8 +123,3 @@ def selection_notes(items: Mapping, chosen: Selection) -> list[str]:
             f"flags that failed: see scores/{STATIC_FILTER}/); their {FILTERED} follows once those are in"
         )
     return lines
-
-
-def with_filter(benchmark: str, dimensions: list[str]) -> list[str]:
-    """The dimensions to check and score: ``static_filter`` first where it filters one of them."""
-    return get_benchmark(benchmark).with_filters(dimensions)

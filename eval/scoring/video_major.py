@@ -2,7 +2,7 @@
 and VBench's own per-video functions, each model built once and each video decoded once per decoder.
 
 VBench 0.1.5's ``compute_<dimension>`` builds its models, reads its video list from a full-info JSON and hands
-both to an inner function over the list (``RUNNERS`` names it and where the list goes). Here:
+both to an inner function over the list (the spec's ``per_call`` names it and where the list goes). Here:
 
 * **Models**: each ``compute_<dimension>`` is run once per worker on an empty video list, with its inner
   function replaced by a recorder, so VBench's own code builds the models (``init_submodules``, the shims of
@@ -39,51 +39,28 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from .specs import CV2, DECORD, SPECS, InnerCall, spec
 from .static_filter import STATIC_FILTER
 
-DECORD, CV2 = "decord", "cv2"
-
-
-@dataclass(frozen=True)
-class Runner:
-    """How VBench scores one video of a dimension: ``compute_<dimension>`` (module from the registry) calls
-    ``inner(...)`` with its models and the video list at position ``videos_at`` (image-video pairs for I2V);
-    ``decoders`` are what it reads; ``check`` names the monotone boolean check that allows an early exit."""
-
-    inner: str
-    videos_at: int
-    decoders: tuple[str, ...]
-    pairs: bool = False
-    check: str | None = None
-
-
-# vbench 0.1.5 (== VBench 45e79ec): the inner function's def, where it decodes, where compute_<dimension> calls it.
-RUNNERS: dict[str, Runner] = {
-    "subject_consistency": Runner("subject_consistency", 1, (DECORD,)),  # vbench/subject_consistency.py:30,47,78
-    "background_consistency": Runner("background_consistency", 2, (DECORD,)),  # background_consistency.py:23,39,73
-    "temporal_flickering": Runner("temporal_flickering", 0, (CV2,)),  # temporal_flickering.py:52,18,69
-    "motion_smoothness": Runner("motion_smoothness", 1, (CV2,)),  # motion_smoothness.py:171,35,188
-    "dynamic_degree": Runner("dynamic_degree", 1, (CV2,), check="check_move"),  # dynamic_degree.py:141,98,160
-    "aesthetic_quality": Runner("laion_aesthetic", 2, (DECORD,)),  # aesthetic_quality.py:47,54,93
-    "imaging_quality": Runner("technical_quality", 1, (DECORD,)),  # imaging_quality.py:39,46,68
-    "i2v_subject": Runner("i2v_subject", 1, (DECORD,), pairs=True),  # vbench2_beta_i2v/i2v_subject.py:19,39,72
-    "i2v_background": Runner("i2v_background", 1, (DECORD,), pairs=True),  # i2v_background.py:20,40,75
-    STATIC_FILTER: Runner("infer", 0, (CV2,), check="check_static"),  # vbench/cli/static_filter.py:77,94
-}
-CV2_MODULES = (
-    "vbench.temporal_flickering",
-    "vbench.motion_smoothness",
-    "vbench.dynamic_degree",
-    "vbench.cli.static_filter",
-)
 DECORD_MODULES = ("vbench.utils", "vbench2_beta_i2v.utils")  # where load_video finds VideoReader
 
 
+def call_of(dimension: str) -> InnerCall:
+    call = spec(dimension).per_call
+    if call is None:
+        raise ValueError(f"{dimension} has no per-video VBench function (DimensionSpec.per_call)")
+    return call
+
+
+def cv2_modules() -> tuple[str, ...]:
+    """The VBench modules whose per-video function reads ``cv2.VideoCapture``."""
+    return tuple(s.module for s in SPECS.values() if s.per_call and CV2 in s.per_call.decoders)
+
+
 def runs_video_major(dimension: str) -> bool:
-    return dimension in RUNNERS
+    return spec(dimension).per_call is not None
 
 
 # --- decoding ---------------------------------------------------------------------------------------
@@ -191,7 +168,7 @@ def decoded_frames(decoded: dict[str, dict]):
     with ExitStack() as stack:
         for name in DECORD_MODULES:
             stack.enter_context(_patched(importlib.import_module(name), "VideoReader", reader))
-        for name in CV2_MODULES:
+        for name in cv2_modules():
             stack.enter_context(_patched(importlib.import_module(name), "cv2", _Cv2(cv2, decoded)))
         yield
 
@@ -302,19 +279,17 @@ class VideoMajorScorer:
             self.calls[dimension] = ([model], {})
         else:
             self.calls[dimension] = self._recorded(dimension)
-        runner = RUNNERS[dimension]
-        if runner.check:
-            model = self.calls[dimension][0][0]
-            with_early_exit(model, runner.check, extra_pairs=2 if dimension == STATIC_FILTER else 0)
+        call = call_of(dimension)
+        if call.check:
+            with_early_exit(self.calls[dimension][0][0], call.check, call.extra_pairs)
 
     def _recorded(self, dimension: str) -> tuple[list, dict]:
         import json
 
-        from .specs import spec
         from .vbench_call import _patched, vbench_env
 
         module = importlib.import_module(spec(dimension).module)
-        runner, recorded = RUNNERS[dimension], []
+        call, recorded = call_of(dimension), []
 
         def recorder(*args, **kwargs):
             recorded.append((list(args), kwargs))
@@ -324,17 +299,17 @@ class VideoMajorScorer:
         info = self.workdir / "no_videos.json"
         info.write_text(json.dumps([]))
         with vbench_env(dimension, self.workdir, self.device, self.ratio) as submodules, shared_loads(self.loads):
-            with _patched(module, runner.inner, recorder):
+            with _patched(module, call.inner, recorder):
                 getattr(module, spec(dimension).function)(str(info), self.device, submodules)
-        (call,) = recorded
-        return call
+        (arguments,) = recorded
+        return arguments
 
     def score(self, dimension: str, path: str, image: str | None, frames: int, decoded: dict[str, dict]):
         """VBench's per-video result for one decoded video, as a ``VideoScore``; raises if VBench gives none or NaN."""
-        from .specs import VideoScore, spec
+        from .specs import VideoScore
         from .vbench_call import VBenchCallError, _patched
 
-        runner, (args, kwargs) = RUNNERS[dimension], self.calls[dimension]
+        call, (args, kwargs) = call_of(dimension), self.calls[dimension]
         with decoded_frames(decoded):
             if dimension == STATIC_FILTER:
                 import vbench.cli.static_filter as module
@@ -342,9 +317,9 @@ class VideoMajorScorer:
                 with _patched(module, "DEVICE", self.device):  # its get_frames sends frames there
                     return VideoScore(1.0 if args[0].infer(path) else 0.0)
             args = list(args)
-            args[runner.videos_at] = [(image, path) if runner.pairs else path]
+            args[call.videos_at] = [(image, path) if call.pairs else path]
             module = importlib.import_module(spec(dimension).module)
-            _, results = getattr(module, runner.inner)(*args, **kwargs)
+            _, results = getattr(module, call.inner)(*args, **kwargs)
         if not results:
             raise VBenchCallError(f"VBench returned no {dimension} result for {path}")
         score = spec(dimension).per_video(results[0], frames)

@@ -50,7 +50,7 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
         os.environ.update(self.config["env"])  # VBench reads its cache dir when first imported
         import torch
 
-        from eval.scoring.video_major import RUNNERS, VideoMajorScorer, decode_ahead
+        from eval.scoring.video_major import VideoMajorScorer, call_of, decode_ahead
 
         start, run_dir = time.perf_counter(), Path(self.run_dir)
         items = load_plan(run_dir).items
@@ -81,7 +81,7 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
                 except Exception as err:
                     broken[part.dimension] = err
         order = [
-            (path, tuple(sorted({d for part, _, _ in jobs for d in RUNNERS[part.dimension].decoders})))
+            (path, tuple(sorted({d for part, _, _ in jobs for d in call_of(part.dimension).decoders})))
             for path, jobs in videos.items()
         ]
         for path, decoded in decode_ahead(order):
