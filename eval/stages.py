@@ -227,7 +227,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
     from eval.benchmarks import get_benchmark
     from eval.scoring.records import current_scores
     from eval.scoring.setup import prepare_scoring
-    from eval.scoring.static_filter import STATIC_FILTER, applies, selection_notes
+    from eval.scoring.static_filter import STATIC_FILTER, Selection, applies, selection_notes
     from eval.scoring.video_major import runs_video_major
     from eval.workers.score import ScoreShard, scoreable, selection
     from eval.workers.score_videos import VideoMajorShard
@@ -258,7 +258,7 @@ def score_stage(run_dir: Path, plan: Plan, cfg: DictConfig, generator_cfg: dict)
         workers, sizes, chosen_of, todo = [], {}, {}, 0
         for dim in wave:
             chosen = selection(run_dir, plan, dim, done, scorers)
-            if chosen is not None:
+            if isinstance(chosen, Selection):
                 for line in selection_notes(plan.items, chosen):
                     print(line)
             sizes[dim] = max(1, min(n_chunks, len(scoreable(plan, dim, done, chosen))))

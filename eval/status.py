@@ -87,8 +87,9 @@ def recorded_scorers(run_dir: Path) -> dict[str, str]:
 
 def scoring_progress(run_dir: Path, plan: Plan) -> tuple[list[DimensionCounts], dict | None]:
     """Each scored dimension's counts, and the static filter's progress (None where it does not run): videos
-    flagged and failed of those to flag, the prompts whose choice is settled, and the videos kept."""
-    from eval.workers.score import selection, wanted
+    flagged and failed of those to flag (the videos VBench's loop flags, as far as the flags so far tell), the
+    prompts whose choice is settled, and the videos kept."""
+    from eval.workers.score import expected, selection
 
     scorers = recorded_scorers(run_dir)
     if not scorers:
@@ -102,7 +103,7 @@ def scoring_progress(run_dir: Path, plan: Plan) -> tuple[list[DimensionCounts], 
         return rows, None
     flags = [r for r in video_scores(run_dir, plan, STATIC_FILTER, scorers, done) if r is not None]
     return rows, {
-        "videos": len(wanted(plan, STATIC_FILTER)),
+        "videos": expected(plan, STATIC_FILTER, selection(run_dir, plan, STATIC_FILTER, done, scorers)),
         "flagged": sum(r.status == "ok" for r in flags),
         "failed": sum(r.status == "failed" for r in flags),
         "prompts": len(chosen.kept) + len(chosen.pending),

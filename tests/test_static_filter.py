@@ -20,7 +20,7 @@ from harness import run_inprocess
 
 from eval.errors import HarnessError
 from eval.plan import Unit
-from eval.scoring.static_filter import KEEP, Selection, applies, select, selection_notes
+from eval.scoring.static_filter import KEEP, Selection, applies, needed, select, selection_notes
 
 FPS = 24
 SCORE = "run.stages=[generate,score,aggregate]"
@@ -103,6 +103,12 @@ def test_choice_is_vbench_static_filter(tmp_path, monkeypatch):
     # VBench stopped asking after each prompt's 5th static video: those flags alone settle the same choice
     early = select(_units(flags), {k: v for k, v in _static(flags).items() if k in asked})
     assert len(asked) < 4 * 25 and early == chosen
+    # and the harness flags exactly those: ``needed`` on all the flags is the set VBench's loop asked for,
+    # and on the flags of any prefix of VBench's order it keeps every video that loop asks for after it
+    assert needed(_units(flags), _static(flags)).keys == set(asked) and len(set(asked)) == len(asked)
+    for n in range(len(asked) + 1):
+        so_far = {k: v for k, v in _static(flags).items() if k in asked[:n]}
+        assert set(asked[n:]) <= needed(_units(flags), so_far).keys
 
 
 def test_choice_waits_for_missing_flags_before_the_fifth_static():
@@ -185,6 +191,7 @@ SCRIPTED = {
 }  # not temporal_flickering's: never filtered
 STATIC = {"a lamp on a table": {1, 3, 4, 7, 8, 10, 11}, "a cup of tea": {0, 2}, "a closed door": set()}
 KEPT = {"a lamp on a table": [1, 10, 11, 3, 4], "a cup of tea": [0, 2], "a closed door": []}
+ASKED = {"a lamp on a table": [0, 1, 10, 11, 2, 3, 4], "a cup of tea": [0, 1, 2], "a closed door": [0, 1]}  # VBench's
 
 
 @pytest.fixture
@@ -232,10 +239,10 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
     out = capsys.readouterr().out
 
     flags = _lines(run_dir, "static_filter")
-    assert len(flags) == len(calls) == 17  # every temporal_flickering video once, not the color prompt's
+    assert len(flags) == len(calls) == 12  # each video VBench's loop flags once (not the lamp's after its 5th static)
     assert {x["key"]: x["value"] for x in flags} == {
-        **dict.fromkeys(_keys(run_dir, {p: range(SCRIPTED[p][0]) for p in STATIC}), 0.0),
-        **dict.fromkeys(_keys(run_dir, {p: sorted(s) for p, s in STATIC.items()}), 1.0),
+        **dict.fromkeys(_keys(run_dir, ASKED), 0.0),
+        **dict.fromkeys(_keys(run_dir, {p: sorted(set(ASKED[p]) & s) for p, s in STATIC.items()}), 1.0),
     }
     scored = _lines(run_dir, "temporal_flickering")
     assert {x["key"] for x in scored} == _keys(run_dir, KEPT) and len(scored) == 7
@@ -245,25 +252,26 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
     assert tf["raw"] == pytest.approx(np.mean([x["value"] for x in scored]), rel=1e-12)
     assert "static_filter" not in results["dimensions"]
     summary = results["static_filter"]
-    assert (summary["n_videos"], summary["n_flagged"], summary["n_static"], summary["n_kept"]) == (17, 17, 9, 7)
+    assert (summary["n_videos"], summary["n_flagged"], summary["n_static"], summary["n_kept"]) == (17, 12, 7, 7)
     assert summary["complete"] and summary["pending"] == [] and summary["keep"] == KEEP
     ids = {item["prompt"]: item["id"] for item in json.loads((run_dir / "plan.json").read_text())["suite"]["items"]}
     assert summary["short"] == {ids["a cup of tea"]: 2, ids["a closed door"]: 0}
     rows = {row["key"]: row["scores"] for row in results["videos"]}
     assert {k for k, s in rows.items() if "temporal_flickering" in s} == _keys(run_dir, KEPT)
-    assert sum("static_filter" in s for s in rows.values()) == 17
+    assert sum("static_filter" in s for s in rows.values()) == 12
     assert "prompt 'a cup of tea' has 2 static video(s) of 3" in out and "prompt 'a closed door' has 0" in out
     assert "a lamp on a table'" not in out
 
     before = {d: _lines(run_dir, d) for d in ("static_filter", "temporal_flickering")}
     _run(folder, f"run.dir={run_dir}")
-    assert {d: _lines(run_dir, d) for d in before} == before and len(calls) == 17  # nothing rescored
+    assert {d: _lines(run_dir, d) for d in before} == before and len(calls) == 12  # nothing rescored
 
     copy = folder / "chunked"
     shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("scores", "scoring-work", "results.json", ".lock"))
     _run(folder, f"run.dir={copy}", "scoring.chunks=3")
     assert len(list((copy / "scores" / "temporal_flickering").glob("*.jsonl"))) == 3
     assert len(list((copy / "scores" / "static_filter").glob("*.jsonl"))) == 3
+    assert sorted(x["key"] for x in _lines(copy, "static_filter")) == sorted(x["key"] for x in flags)  # the same 12
     other = json.loads((copy / "results.json").read_text())["dimensions"]["temporal_flickering"]
     assert (other["raw"], other["n_expected"]) == (tf["raw"], 7)
 
@@ -283,7 +291,7 @@ def test_failed_flag_holds_back_its_prompt_only(scripted, capsys):
     out = capsys.readouterr().out.splitlines()
     assert "       temporal_flickering:      5 scored     0 failed      3 pending" in out  # 3: the most b may keep
     assert out[-1] == (
-        "  static_filter: 16/17 videos flagged, 1 failed; 2/3 prompts settled, 5 videos kept for temporal_flickering"
+        "  static_filter: 11/12 videos flagged, 1 failed; 2/3 prompts settled, 5 videos kept for temporal_flickering"
     )
     _run(folder, f"run.dir={run_dir}", "run.stages=[aggregate]")
     results = json.loads((run_dir / "results.json").read_text())

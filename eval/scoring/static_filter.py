@@ -16,7 +16,11 @@ by VBench's own ``StaticFilter.infer`` (``vbench_call.static_flags``) through th
 workers and records (keyed by video sha256 and a scorer id over the VBench version and the RAFT
 weights), so it is cached, resumable and shardable like any dimension. It enters no result: ``select``
 turns the flags into the kept videos, stopping at the 5th static one exactly as VBench's loop does,
-so an item's choice is settled once its flags up to there are known. The score stage flags in its
+so an item's choice is settled once its flags up to there are known. Like VBench's loop, no video
+after an item's 5th static one is flagged at all (``needed``): the static filter's videos are those
+with fewer than 5 known static ones before them in VBench's order (an upper bound while flags are
+missing, exactly the videos VBench's loop infers once they are in), and a worker flags its videos in
+that order, skipping each one the flags so far have made unneeded. The score stage flags in its
 first launch (beside the other dimensions) and scores temporal_flickering in a second; videos under
 128 px are refused, since RAFT gives NaN there and VBench's check reads NaN as static.
 """
@@ -84,6 +88,38 @@ def select(units: Iterable, static: Mapping[str, bool]) -> Selection:
         else:
             kept[item] = chosen
     return Selection(kept, pending)
+
+
+def in_vbench_order(units: Iterable) -> list:
+    """``units`` item by item (in order of first appearance), each item's in VBench's order."""
+    first: dict[str, int] = {}
+    for unit in units:
+        first.setdefault(unit.item_id, len(first))
+    return sorted(units, key=lambda u: (first[u.item_id], vbench_order(u)))
+
+
+@dataclass(frozen=True)
+class Needed:
+    """The videos to flag (``keys``): per item in VBench's order, those with fewer than ``KEEP`` known static
+    videos before them; ``expected`` as ``Selection``'s, for the counts that treat the filter as a dimension."""
+
+    keys: frozenset[str]
+
+    @property
+    def expected(self) -> int:
+        return len(self.keys)
+
+
+def needed(units: Iterable, static: Mapping[str, bool]) -> Needed:
+    """Which of ``units`` VBench's loop flags, as far as ``static`` (unit key -> flag) tells: it stops asking
+    once a prompt has ``KEEP`` static videos (``vbench/cli/static_filter.py:150-155``); an unknown flag is
+    not static, so the set only shrinks as flags come in."""
+    keys, found = [], defaultdict(int)
+    for unit in in_vbench_order(units):
+        if found[unit.item_id] < KEEP:
+            keys.append(unit.key)
+            found[unit.item_id] += bool(static.get(unit.key))
+    return Needed(frozenset(keys))
 
 
 def _first_static(ordered: list, static: Mapping[str, bool]) -> tuple[str, ...] | None:

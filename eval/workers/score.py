@@ -11,7 +11,8 @@ crash) is retried by the next run. The worker also checks that the VBench code i
 scorer id names (``eval.scoring.setup.dimension_code``).
 
 T2V temporal_flickering takes only the videos VBench's static filter keeps, as far as the stored
-``static_filter`` flags settle them (``selection``; ``eval.scoring.static_filter``).
+``static_filter`` flags settle them (``selection``; ``eval.scoring.static_filter``); the filter itself flags
+only the videos VBench's loop would (``needed``), in VBench's order.
 """
 
 from __future__ import annotations
@@ -29,7 +30,17 @@ from eval.manifest import GenerationRecord, done_records, video_intact
 from eval.plan import Plan, Unit, load_plan
 from eval.scoring.records import ScoreRecord, append_score, current_scores, scores_path
 from eval.scoring.specs import spec
-from eval.scoring.static_filter import FILTERED, STATIC_FILTER, Selection, applies, read_flags, select
+from eval.scoring.static_filter import (
+    FILTERED,
+    STATIC_FILTER,
+    Needed,
+    Selection,
+    applies,
+    in_vbench_order,
+    needed,
+    read_flags,
+    select,
+)
 
 
 class ScoreShardFailed(HarnessError):
@@ -60,8 +71,12 @@ def wanted(plan: Plan, dimension: str) -> list[Unit]:
 
 def selection(
     run_dir: Path, plan: Plan, dimension: str, done: dict[str, GenerationRecord], scorers: dict[str, str]
-) -> Selection | None:
-    """The static filter's choice of videos for ``dimension``, from its stored flags; None where it does not apply."""
+) -> Selection | Needed | None:
+    """The static filter's choice of videos for ``dimension``, from its stored flags (for ``static_filter``
+    itself: the videos still to flag); None where it does not apply."""
+    if dimension == STATIC_FILTER:
+        units = wanted(plan, STATIC_FILTER)
+        return needed(units, read_flags(run_dir, units, done, scorers[STATIC_FILTER]))
     if not applies(plan.suite.benchmark, dimension):
         return None
     if STATIC_FILTER not in scorers:
@@ -74,14 +89,16 @@ def selection(
 
 
 def scoreable(
-    plan: Plan, dimension: str, done: dict[str, GenerationRecord], chosen: Selection | None = None
+    plan: Plan, dimension: str, done: dict[str, GenerationRecord], chosen: Selection | Needed | None = None
 ) -> list[tuple[Unit, GenerationRecord]]:
-    """Units of ``dimension`` whose video exists, within ``chosen`` (the static filter's choice) if given."""
+    """Units of ``dimension`` whose video exists, within ``chosen`` (the static filter's choice, or the videos
+    it still flags, in VBench's order) if given."""
     keep = None if chosen is None else chosen.keys
-    return [(u, done[u.key]) for u in wanted(plan, dimension) if u.key in done and (keep is None or u.key in keep)]
+    units = in_vbench_order(wanted(plan, dimension)) if dimension == STATIC_FILTER else wanted(plan, dimension)
+    return [(u, done[u.key]) for u in units if u.key in done and (keep is None or u.key in keep)]
 
 
-def expected(plan: Plan, dimension: str, chosen: Selection | None = None) -> int:
+def expected(plan: Plan, dimension: str, chosen: Selection | Needed | None = None) -> int:
     """Videos ``dimension`` is to score: the planned ones, or what the static filter keeps (see ``Selection``)."""
     return len(wanted(plan, dimension)) if chosen is None else chosen.expected
 
@@ -90,7 +107,7 @@ def pending(
     plan: Plan,
     dimension: str,
     done: dict[str, GenerationRecord],
-    chosen: Selection | None,
+    chosen: Selection | Needed | None,
     have: dict[str, ScoreRecord],
     chunk: int,
     n_chunks: int,
@@ -98,17 +115,22 @@ def pending(
 ) -> list[tuple[Unit, GenerationRecord]]:
     """Chunk ``chunk`` of ``n_chunks`` of the videos ``dimension`` scores, one per sha256 (a score is keyed by
     the file's content, so byte-identical videos are scored once), less those with a score in ``have`` (a failure
-    is tried again where a rerun may fix it, or with ``retry_failed``)."""
+    is tried again where a rerun may fix it, or with ``retry_failed``). The static filter's chunks are cut from
+    all of its videos in VBench's order, then the unneeded ones dropped, so they stay put as flags come in."""
+    flagging = isinstance(chosen, Needed)  # chunks over all of the filter's videos: fixed while flags come in
     first: dict[str, tuple[Unit, GenerationRecord]] = {}
-    for unit, record in scoreable(plan, dimension, done, chosen):
+    for unit, record in scoreable(plan, dimension, done, None if flagging else chosen):
         first.setdefault(record.sha256, (unit, record))
     units = list(first.values())
     mine = units[chunk * len(units) // n_chunks : (chunk + 1) * len(units) // n_chunks]
     return [
         (u, r)
         for u, r in mine
-        if r.sha256 not in have
-        or (have[r.sha256].status != "ok" and (retry_failed or have[r.sha256].retryable is not False))
+        if (not flagging or u.key in chosen.keys)
+        and (
+            r.sha256 not in have
+            or (have[r.sha256].status != "ok" and (retry_failed or have[r.sha256].retryable is not False))
+        )
     ]
 
 

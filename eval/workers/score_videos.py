@@ -5,7 +5,9 @@ dimensions scored before the next video.
 Per dimension it keeps what ``eval.workers.score.ScoreShard`` guarantees, through that class: the same chunk of
 that dimension's videos, the same records (sha256, scorer id) in the same files, resume, the video checks, the
 code check, the static filter's choice, and failures that stay with one (video, dimension): a model that cannot
-be built fails that dimension's videos, a video that cannot be decoded fails that video's dimensions.
+be built fails that dimension's videos, a video that cannot be decoded fails that video's dimensions. The
+static filter's videos come in VBench's order, and one that the flags so far have made unneeded (its prompt
+has its 5 static videos before it: ``eval.scoring.static_filter.needed``) is not flagged, as in VBench's loop.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from pathlib import Path
 
 import submitit
 
-from eval.manifest import video_intact
+from eval.manifest import done_records, video_intact
 from eval.plan import load_plan
 from eval.scoring.records import scores_path
-from eval.workers.score import ScoreShard, ScoreShardFailed, _for_good
+from eval.scoring.static_filter import STATIC_FILTER, needed, read_flags
+from eval.workers.score import ScoreShard, ScoreShardFailed, _for_good, wanted
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
         from eval.scoring.video_major import VideoMajorScorer, call_of, decode_ahead
 
         start, run_dir = time.perf_counter(), Path(self.run_dir)
-        items = load_plan(run_dir).items
+        plan = load_plan(run_dir)
+        items = plan.items
+        still_needed = self._static_flags(plan)
         todo = {part.dimension: part.todo() for part in self.parts}
         intact = {r.sha256: video_intact(run_dir, r) for rows in todo.values() for _, r in rows}  # hashed once
         todo = {d: [(u, r) for u, r in rows if intact[r.sha256]] for d, rows in todo.items()}  # changed: next run
@@ -86,6 +91,8 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
         ]
         for path, decoded in decode_ahead(order):
             for part, unit, record in videos[path]:
+                if part.dimension == STATIC_FILTER and not still_needed(unit):
+                    continue
                 err = broken.get(part.dimension, decoded if isinstance(decoded, Exception) else None)
                 if err is None:
                     try:
@@ -97,6 +104,8 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
                         err = caught
                 if err is None:
                     part.write(self.out(part), unit, record, score=score)
+                    if part.dimension == STATIC_FILTER:
+                        still_needed.flags[unit.key] = score.value == 1.0
                     scored += 1
                 else:
                     detail = "".join(traceback.format_exception(err))
@@ -117,5 +126,27 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
             )
         return result
 
+    def _static_flags(self, plan) -> _StillNeeded:
+        part = next((p for p in self.parts if p.dimension == STATIC_FILTER), None)
+        if part is None:
+            return _StillNeeded({}, {})
+        units = wanted(plan, STATIC_FILTER)
+        flags = read_flags(Path(self.run_dir), units, done_records(Path(self.run_dir), verify=False), part.scorer)
+        by_item = {}
+        for unit in units:
+            by_item.setdefault(unit.item_id, []).append(unit)
+        return _StillNeeded(by_item, flags)
+
     def out(self, part: ScoreShard) -> Path:
         return scores_path(Path(self.run_dir), part.dimension, self.chunk, self.n_chunks)
+
+
+@dataclass
+class _StillNeeded:
+    """Whether a unit's static-filter flag is still needed, from the stored flags and this worker's own."""
+
+    units_of_item: dict
+    flags: dict
+
+    def __call__(self, unit) -> bool:
+        return unit.key in needed(self.units_of_item[unit.item_id], self.flags).keys
