@@ -27,6 +27,7 @@ tests use. The defaults are the issue's sizes (97 frames, 24 fps, 256x448, 6 I2V
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -44,17 +45,19 @@ from eval.benchmarks import BENCHMARKS  # noqa: E402 (after the path)
 
 # VBench-I2V's dimensions that run without VBench's source tree (camera_motion needs it)
 QUALITY = [d for d in BENCHMARKS["vbench_i2v"].defaults if d != "camera_motion"]
-T2V_RSS = ["subject_consistency", "dynamic_degree", "temporal_flickering"]  # DINO and RAFT, both decoders
+T2V_RSS = ["subject_consistency", "background_consistency", "dynamic_degree"]  # DINO, CLIP, RAFT; both decoders
 STATIC_PROMPT = "In a still frame, a stop sign"  # a temporal_flickering prompt of VBench_full_info.json
 FPS = 24
 
 
-def _frames(image, frames: int, height: int, width: int, moving: bool):
+def _frames(image, frames: int, height: int, width: int, moving: bool, index: int):
+    """The image panned 5 px a frame (or held still), from a start shifted by ``index``: every video is distinct,
+    as the score stage scores byte-identical videos once."""
     import numpy as np
     from PIL import Image
 
     base = np.asarray(Image.open(image).convert("RGB").resize((width, height), Image.BICUBIC))
-    return np.stack([np.roll(base, (5 * i if moving else 0), axis=1) for i in range(frames)])
+    return np.stack([np.roll(base, 7 * index + (5 * i if moving else 0), axis=1) for i in range(frames)])
 
 
 def _write_videos(folder: Path, jobs: list[tuple[str, int, Path, bool]], args) -> None:
@@ -63,7 +66,7 @@ def _write_videos(folder: Path, jobs: list[tuple[str, int, Path, bool]], args) -
     for prompt, index, image, moving in jobs:
         path = folder / f"{prompt}-{index}.mp4"
         if not path.exists():
-            write_mp4(_frames(image, args.frames, args.height, args.width, moving), path, fps=FPS)
+            write_mp4(_frames(image, args.frames, args.height, args.width, moving, index), path, fps=FPS)
 
 
 def _size(args) -> str:
@@ -99,7 +102,7 @@ def prepare(args) -> tuple[Path, Path, Path, Path]:
     from eval.plan import load_plan
     from videogen.cache import cache_dir
 
-    base = cache_dir() / "score-bench" / _size(args)
+    base = cache_dir() / "score-bench" / f"{_size(args)}-distinct"  # videos of an earlier version were not
     i2v_videos = base / "i2v-videos"
     i2v_videos.mkdir(parents=True, exist_ok=True)
     runs = base / "runs" / REPO.name  # a plan records the suite file's path, so one run root per checkout
@@ -112,11 +115,15 @@ def prepare(args) -> tuple[Path, Path, Path, Path]:
     (t2v_root / "videos").mkdir(parents=True, exist_ok=True)
     samples = max(args.static_videos, *(args.rss or [0]))
     (t2v_root / "suite.jsonl").write_text(
-        json.dumps({"prompt": STATIC_PROMPT, "samples": samples, "dimensions": ["temporal_flickering"]}) + "\n"
+        json.dumps({"prompt": STATIC_PROMPT, "samples": samples}) + "\n"  # every dimension: T2V_RSS's too
     )
     image = plan.suite.items[0].image
     _write_videos(t2v_root / "videos", [(STATIC_PROMPT, i, Path(image), i % 3 != 0) for i in range(samples)], args)
     t2v = run_inprocess(*t2v_overrides(args, t2v_root), f"run.root={runs}", "run.stages=[generate]")
+    for folder in (i2v_videos, t2v_root / "videos"):
+        files = list(folder.glob("*.mp4"))
+        if len({hashlib.sha256(f.read_bytes()).digest() for f in files}) != len(files):
+            sys.exit(f"{folder}: some videos are byte-identical, and the score stage scores those once")
     return i2v, i2v_videos, t2v, t2v_root
 
 
