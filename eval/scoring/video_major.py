@@ -45,6 +45,8 @@ from .specs import CV2, DECORD, SPECS, InnerCall, spec
 from .static_filter import STATIC_FILTER
 
 DECORD_MODULES = ("vbench.utils", "vbench2_beta_i2v.utils")  # where load_video finds VideoReader
+# the VBench modules whose per-video function reads ``cv2.VideoCapture``
+CV2_MODULES = tuple(s.module for s in SPECS.values() if s.per_call and CV2 in s.per_call.decoders)
 
 
 def call_of(dimension: str) -> InnerCall:
@@ -52,11 +54,6 @@ def call_of(dimension: str) -> InnerCall:
     if call is None:
         raise ValueError(f"{dimension} has no per-video VBench function (DimensionSpec.per_call)")
     return call
-
-
-def cv2_modules() -> tuple[str, ...]:
-    """The VBench modules whose per-video function reads ``cv2.VideoCapture``."""
-    return tuple(s.module for s in SPECS.values() if s.per_call and CV2 in s.per_call.decoders)
 
 
 def runs_video_major(dimension: str) -> bool:
@@ -168,7 +165,7 @@ def decoded_frames(decoded: dict[str, dict]):
     with ExitStack() as stack:
         for name in DECORD_MODULES:
             stack.enter_context(_patched(importlib.import_module(name), "VideoReader", reader))
-        for name in cv2_modules():
+        for name in CV2_MODULES:
             stack.enter_context(_patched(importlib.import_module(name), "cv2", _Cv2(cv2, decoded)))
         yield
 

@@ -74,18 +74,16 @@ def selection(
 ) -> Selection | Needed | None:
     """The static filter's choice of videos for ``dimension``, from its stored flags (for ``static_filter``
     itself: the videos still to flag); None where it does not apply."""
-    if dimension == STATIC_FILTER:
-        units = wanted(plan, STATIC_FILTER)
-        return needed(units, read_flags(run_dir, units, done, scorers[STATIC_FILTER]))
-    if not applies(plan.suite.benchmark, dimension):
+    if dimension != STATIC_FILTER and not applies(plan.suite.benchmark, dimension):
         return None
     if STATIC_FILTER not in scorers:
         raise HarnessError(
             f"{dimension} of a t2v suite needs the {STATIC_FILTER} scorer id: take the scorers "
             "from eval.scoring.setup.prepare_scoring, which adds it"
         )
-    units = wanted(plan, dimension)
-    return select(units, read_flags(run_dir, units, done, scorers[STATIC_FILTER]))
+    units = wanted(plan, dimension)  # the filter's are temporal_flickering's
+    flags = read_flags(run_dir, units, done, scorers[STATIC_FILTER])
+    return needed(units, flags) if dimension == STATIC_FILTER else select(units, flags)
 
 
 def scoreable(
