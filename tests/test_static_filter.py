@@ -223,7 +223,16 @@ def scripted(tmp_path, monkeypatch):
             return answers[sha]
 
     monkeypatch.setattr(module, "StaticFilter", ScriptedStaticFilter)
-    return folder, calls, broken
+    import cv2
+
+    opened, capture = [], cv2.VideoCapture
+
+    def counted(path, *args):
+        opened.append(Path(path).name)
+        return capture(path, *args)
+
+    monkeypatch.setattr(cv2, "VideoCapture", counted)  # the score worker's decodes (VBench's reads are replays)
+    return folder, calls, broken, opened
 
 
 def _keys(run_dir: Path, wanted: dict[str, list[int]]) -> set[str]:
@@ -234,9 +243,12 @@ def _keys(run_dir: Path, wanted: dict[str, list[int]]) -> set[str]:
 
 
 def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, capsys):
-    folder, calls, _ = scripted
+    folder, calls, _, opened = scripted
     run_dir = _run(folder)
     out = capsys.readouterr().out
+    # decoded: the 12 videos flagged, the lamp's 5 (read ahead while its 4, the 5th static, was being flagged;
+    # its 6 to 11 are not read), and the 7 kept ones again for temporal_flickering
+    assert len(opened) == 12 + 1 + 7, sorted(opened)
 
     flags = _lines(run_dir, "static_filter")
     assert len(flags) == len(calls) == 12  # each video VBench's loop flags once (not the lamp's after its 5th static)
@@ -277,7 +289,7 @@ def test_t2v_scores_temporal_flickering_on_the_static_videos_only(scripted, caps
 
 
 def test_failed_flag_holds_back_its_prompt_only(scripted, capsys):
-    folder, calls, broken = scripted
+    folder, calls, broken, _ = scripted
     broken.add(_sha(folder / "videos" / "a cup of tea-1.mp4"))  # between its two static videos
     with pytest.raises(HarnessError, match="rerun the same command to retry"):
         _run(folder)

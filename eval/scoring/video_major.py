@@ -170,9 +170,13 @@ def decoded_frames(decoded: dict[str, dict]):
         yield
 
 
-def decode_ahead(paths: list[tuple[str, tuple[str, ...]]]) -> Iterator[tuple[str, dict | Exception]]:
-    """``(path, {decoder: frames})`` for each ``(path, decoders)``, the next one decoded in a thread meanwhile;
-    a video that cannot be decoded gives its exception."""
+def decode_ahead(
+    paths: list[str], decoders_of: Callable[[str], tuple[str, ...]]
+) -> Iterator[tuple[str, dict | Exception]]:
+    """``(path, {decoder: frames})`` for each path, the next one decoded in a thread meanwhile. ``decoders_of(path)``
+    is asked (in the caller's thread) when that decode starts, just before the video ahead of it is handed out, so a
+    video that no longer needs a decoder is not read; a video that cannot be decoded
+    gives its exception."""
 
     def job(path, decoders):
         try:
@@ -181,10 +185,11 @@ def decode_ahead(paths: list[tuple[str, tuple[str, ...]]]) -> Iterator[tuple[str
             return err
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(job, *paths[0]) if paths else None
-        for i, (path, _) in enumerate(paths):
+        ahead = pool.submit(job, paths[0], decoders_of(paths[0])) if paths else None
+        for i, path in enumerate(paths):
             current = ahead.result()
-            ahead = pool.submit(job, *paths[i + 1]) if i + 1 < len(paths) else None
+            if i + 1 < len(paths):
+                ahead = pool.submit(job, paths[i + 1], decoders_of(paths[i + 1]))
             yield path, current
             del current
 

@@ -7,7 +7,8 @@ that dimension's videos, the same records (sha256, scorer id) in the same files,
 code check, the static filter's choice, and failures that stay with one (video, dimension): a model that cannot
 be built fails that dimension's videos, a video that cannot be decoded fails that video's dimensions. The
 static filter's videos come in VBench's order, and one that the flags so far have made unneeded (its prompt
-has its 5 static videos before it: ``eval.scoring.static_filter.needed``) is not flagged, as in VBench's loop.
+has its 5 static videos before it: ``eval.scoring.static_filter.needed``) is not flagged, as in VBench's loop,
+nor decoded unless something else needs it.
 """
 
 from __future__ import annotations
@@ -85,14 +86,15 @@ class VideoMajorShard(submitit.helpers.Checkpointable):
                     raise
                 except Exception as err:
                     broken[part.dimension] = err
-        order = [
-            (path, tuple(sorted({d for part, _, _ in jobs for d in call_of(part.dimension).decoders})))
-            for path, jobs in videos.items()
-        ]
-        for path, decoded in decode_ahead(order):
-            for part, unit, record in videos[path]:
-                if part.dimension == STATIC_FILTER and not still_needed(unit):
-                    continue
+
+        def wanted_now(path):  # (part, unit, record) still to score: a static flag that became unneeded is not
+            return [(p, u, r) for p, u, r in videos[path] if p.dimension != STATIC_FILTER or still_needed(u)]
+
+        def decoders_of(path):
+            return tuple(sorted({d for part, _, _ in wanted_now(path) for d in call_of(part.dimension).decoders}))
+
+        for path, decoded in decode_ahead(list(videos), decoders_of):
+            for part, unit, record in wanted_now(path):
                 err = broken.get(part.dimension, decoded if isinstance(decoded, Exception) else None)
                 if err is None:
                     try:
