@@ -178,3 +178,36 @@ def test_early_exit_gives_vbench_infer_boolean(dimension, tmp_path):
             mp.setattr(module, "DEVICE", torch.device("cpu"))
             assert fast_answer == bool(plain.infer(path)), moving
     assert 0 < calls["fast"] <= calls["plain"]
+
+
+def test_a_reference_image_is_embedded_once_for_its_videos(tmp_path):
+    """Two videos of one image, then one of another, on i2v_subject and i2v_background: each image embedded once
+    in a row of its videos, and each value bitwise VBench's own loop over the same three pairs."""
+    import importlib
+
+    import torch
+    from harness import compose
+    from PIL import Image
+
+    from eval.scoring.setup import prepare_scoring
+    from eval.scoring.specs import spec
+    from eval.scoring.video_major import VideoMajorScorer, call_of, decode
+
+    dims = ["i2v_subject", "i2v_background"]
+    prepare_scoring(compose("+suite=smoke").scoring, dims, 8)
+    images = [tmp_path / f"image-{i}.png" for i in range(2)]
+    for i, image in enumerate(images):
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (128, 160, 3), dtype=np.uint8)).save(image)
+    paths = [str(_video(tmp_path / f"{moving}.mp4", moving)) for moving in (True, False)]
+    pairs = [(str(images[0]), paths[0]), (str(images[0]), paths[1]), (str(images[1]), paths[0])]
+    scorer = VideoMajorScorer(torch.device("cpu"), tmp_path / "work")
+    for dim in dims:
+        scorer.build(dim)
+        once = scorer.calls[dim][0][0]
+        ours = [scorer.score(dim, p, i, 9, {p: decode(p, call_of(dim).decoders)}).value for i, p in pairs]
+        assert once.embedded == 2, dim
+        args, kwargs = scorer.calls[dim]
+        args = [once.model, *args[1:]]
+        args[call_of(dim).videos_at] = pairs
+        _, theirs = getattr(importlib.import_module(spec(dim).module), call_of(dim).inner)(*args, **kwargs)
+        assert [v.hex() for v in ours] == [float(r["video_results"]).hex() for r in theirs], dim

@@ -129,7 +129,8 @@ class InnerCall:
     """How VBench scores one video (``eval.scoring.video_major``): ``compute_<name>`` calls ``inner(...)`` with
     its models and the video list at position ``videos_at`` (image-video pairs where ``pairs``); ``decoders``
     are what ``inner`` reads the video with; ``check`` names the model's monotone boolean check that allows an
-    early exit, over the frame count less one plus ``extra_pairs`` flow pairs."""
+    early exit, over the frame count less one plus ``extra_pairs`` flow pairs; ``reference`` names the method of
+    the model (the inner function's first argument) whose first call for each video embeds its reference image."""
 
     inner: str
     videos_at: int
@@ -137,6 +138,7 @@ class InnerCall:
     pairs: bool = False
     check: str | None = None
     extra_pairs: int = 0
+    reference: str | None = None  # the model method that embeds each video's reference image, before its frames
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,8 @@ SPECS: dict[str, DimensionSpec] = {
             f"{_I2V}.i2v_subject",
             models=("dino",),
             needs_image=True,
-            per_call=InnerCall("i2v_subject", 1, (DECORD,), pairs=True),  # i2v_subject.py:19,39,72
+            # i2v_subject.py:19,39,72; the image embedded first: 35
+            per_call=InnerCall("i2v_subject", 1, (DECORD,), pairs=True, reference="__call__"),
             **_PAIRS,
         ),
         DimensionSpec(
@@ -248,7 +251,8 @@ SPECS: dict[str, DimensionSpec] = {
             models=("dreamsim",),
             needs_image=True,
             shims=("dreamsim",),
-            per_call=InnerCall("i2v_background", 1, (DECORD,), pairs=True),  # i2v_background.py:20,40,75
+            # i2v_background.py:20,40,75; the image embedded first: 36
+            per_call=InnerCall("i2v_background", 1, (DECORD,), pairs=True, reference="embed"),
             **_PAIRS,
         ),
         DimensionSpec(

@@ -28,6 +28,9 @@ both to an inner function over the list (the spec's ``per_call`` names it and wh
   ``vbench/cli/static_filter.py:57-69``). After each pair, VBench's own check is run on the scores so far
   padded with the lowest (0.0) and the highest (inf) values the pairs still to come could have; where both
   give the same answer, that is the answer of the full loop, and the loop stops (``_decided``).
+* **Reference images**: i2v_subject and i2v_background embed a video's image before its frames, for each video;
+  an image's videos follow one another, so the image is embedded once for them (``_ReferenceOnce``: the same
+  input tensor, bit for bit, gives the stored features of the model's own call).
 * Nothing else changes: the same frames, transforms, batch sizes, threads and devices as VBench's loop, so every
   per-video value is bit-identical to ``compute_<dimension>``'s (``benchmarks/score_vs_vbench.py``).
 """
@@ -238,6 +241,47 @@ def with_early_exit(model, check: str, extra_pairs: int) -> None:
     model.set_params, model.get_score, model.infer = set_params, get_score, infer
 
 
+# --- the reference image --------------------------------------------------------------------------------
+
+
+class _ReferenceOnce:
+    """Stands in for the model an I2V function embeds each video's reference image with, first (``method``), and
+    then its frames: that first call is answered with the previous video's features when its input tensor is
+    the same bit for bit (an image's videos follow one another in a chunk), so each image is embedded once in a
+    row of its videos. Every other call, and anything else asked of the model, is the model's own."""
+
+    def __init__(self, model, method: str):
+        self.model, self.method = model, method
+        self.first, self.key, self.features, self.embedded = False, None, None, 0
+
+    def next_video(self) -> None:
+        self.first = True
+
+    def _embed(self, x):
+        embed = self.model if self.method == "__call__" else getattr(self.model, self.method)
+        if not self.first:
+            return embed(x)
+        import hashlib
+
+        self.first = False
+        data = x.detach().cpu().contiguous().numpy()
+        key = (tuple(x.shape), str(x.dtype), str(x.device), hashlib.sha256(data.tobytes()).digest())
+        if key != self.key:
+            self.key, self.features = key, embed(x)
+            self.embedded += 1
+        return self.features
+
+    def __call__(self, x):
+        if self.method != "__call__":
+            return self.model(x)
+        return self._embed(x)
+
+    def __getattr__(self, name):
+        if name == self.__dict__.get("method"):
+            return self._embed
+        return getattr(self.__dict__["model"], name)
+
+
 # --- models -----------------------------------------------------------------------------------------
 
 
@@ -284,6 +328,9 @@ class VideoMajorScorer:
         call = call_of(dimension)
         if call.check:
             with_early_exit(self.calls[dimension][0][0], call.check, call.extra_pairs)
+        if call.reference:
+            args, kwargs = self.calls[dimension]
+            self.calls[dimension] = ([_ReferenceOnce(args[0], call.reference), *args[1:]], kwargs)
 
     def _recorded(self, dimension: str) -> tuple[list, dict]:
         import json
@@ -320,6 +367,8 @@ class VideoMajorScorer:
                     return VideoScore(1.0 if args[0].infer(path) else 0.0)
             args = list(args)
             args[call.videos_at] = [(image, path) if call.pairs else path]
+            if call.reference:
+                args[0].next_video()
             module = importlib.import_module(spec(dimension).module)
             _, results = getattr(module, call.inner)(*args, **kwargs)
         if not results:
