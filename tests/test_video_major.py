@@ -92,7 +92,8 @@ def test_shared_dino_is_the_model_vbench_builds_for_each_dimension(tmp_path):
     for dim in ("subject_consistency", "i2v_subject"):
         scorer = VideoMajorScorer(torch.device("cpu"), tmp_path / dim)
         scorer.build(dim)
-        models.append(scorer.calls[dim][0][0])
+        model = scorer.calls[dim][0][0]
+        models.append(model.model if dim == "i2v_subject" else model)  # i2v_subject's: inside _ReferenceOnce
     a, b = (m.state_dict() for m in models)
     assert models[0] is not models[1] and a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a) and repr(models[0]) == repr(models[1])
