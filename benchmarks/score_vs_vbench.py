@@ -73,6 +73,13 @@ def _size(args) -> str:
     return f"{args.frames}x{args.height}x{args.width}"
 
 
+def bench_dir(size: str) -> Path:
+    """The cached videos and runs of one ``FRAMESxHEIGHTxWIDTH`` size."""
+    from videogen.cache import cache_dir
+
+    return cache_dir() / "score-bench" / f"{size}-distinct"  # videos of an earlier version were not distinct
+
+
 def i2v_overrides(args, videos: Path) -> list[str]:
     return [
         "+suite=smoke",
@@ -100,9 +107,8 @@ def prepare(args) -> tuple[Path, Path, Path, Path]:
     from harness import run_inprocess
 
     from eval.plan import load_plan
-    from videogen.cache import cache_dir
 
-    base = cache_dir() / "score-bench" / f"{_size(args)}-distinct"  # videos of an earlier version were not
+    base = bench_dir(_size(args))
     i2v_videos = base / "i2v-videos"
     i2v_videos.mkdir(parents=True, exist_ok=True)
     runs = base / "runs" / REPO.name  # a plan records the suite file's path, so one run root per checkout

@@ -13,12 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-
-from eval.benchmarks import BENCHMARKS  # noqa: E402 (after the path)
-
-QUALITY = [d for d in BENCHMARKS["vbench_i2v"].defaults if d != "camera_motion"]
+from score_vs_vbench import QUALITY, bench_dir  # beside this file; it puts the repository on the path
 
 
 def main() -> None:
@@ -29,13 +24,13 @@ def main() -> None:
     from harness import compose
 
     from eval.scoring.setup import prepare_scoring
-    from videogen.cache import cache_dir
+    from eval.suites.smoke import ensure_smoke_images
 
-    folder = cache_dir() / "score-bench" / f"{args.size}-distinct" / "i2v-videos"
+    folder = bench_dir(args.size) / "i2v-videos"
     videos = sorted(folder.glob("*.mp4"))[: args.videos]
-    image = cache_dir() / "smoke_images" / "sunset.png"
-    if len(videos) < args.videos or not image.is_file():
+    if len(videos) < args.videos:
         sys.exit(f"{folder}: run benchmarks/score_vs_vbench.py at this size first (it writes the videos)")
+    image = ensure_smoke_images() / "sunset.png"
     config, _ = prepare_scoring(compose("+suite=smoke").scoring, QUALITY, 24)
     os.environ.update(config["env"])
     import tempfile

@@ -37,6 +37,7 @@ both to an inner function over the list (the spec's ``per_call`` names it and wh
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -178,8 +179,7 @@ def decode_ahead(
 ) -> Iterator[tuple[str, dict | Exception]]:
     """``(path, {decoder: frames})`` for each path, the next one decoded in a thread meanwhile. ``decoders_of(path)``
     is asked (in the caller's thread) when that decode starts, just before the video ahead of it is handed out, so a
-    video that no longer needs a decoder is not read; a video that cannot be decoded
-    gives its exception."""
+    video that no longer needs a decoder is not read; a video that cannot be decoded gives its exception."""
 
     def job(path, decoders):
         try:
@@ -261,13 +261,11 @@ class _ReferenceOnce:
         embed = self.model if self.method == "__call__" else getattr(self.model, self.method)
         if not self.first:
             return embed(x)
-        import hashlib
-
         self.first = False
         data = x.detach().cpu().contiguous().numpy()
         key = (tuple(x.shape), str(x.dtype), str(x.device), hashlib.sha256(data.tobytes()).digest())
-        if key != self.key:
-            self.key, self.features = key, embed(x)
+        if key != self.key:  # detached: the same values, without keeping the forward's graph between videos
+            self.key, self.features = key, embed(x).detach()
             self.embedded += 1
         return self.features
 
